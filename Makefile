@@ -1,0 +1,40 @@
+# gameday — make targets. Every target that runs code first runs `setup` (idempotent, cached).
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export K6_AUTO_EXTENSION_RESOLUTION := false
+NODE := node --disable-warning=ExperimentalWarning
+
+.PHONY: setup test gameday bench lint typecheck clean help
+
+help:
+	@echo "make setup      install Node 24 (if needed), npm deps, k6, Toxiproxy, redis/prometheus/alertmanager"
+	@echo "make gameday    bring up the reference stack and run every bundled scenario (ci profile)"
+	@echo "make test       run every test suite; ends with 'N passed, N failed'"
+	@echo "make bench      run the benchmarks; results in bench/results/ and bench/README.md"
+	@echo "make lint       biome check"
+	@echo "make typecheck  tsc on the harness and on the k6 load scripts"
+	@echo "make clean      remove reports and local tools (the user build cache stays)"
+
+setup:
+	@bash scripts/setup.sh
+
+test: setup
+	@mkdir -p reports
+	@rm -f reports/test-results.json
+	@set +e; vitest run --reporter=default --reporter=json --outputFile.json=reports/test-results.json; rc=$$?; \
+	  $(NODE) scripts/test-summary.ts reports/test-results.json; exit $$rc
+
+gameday: setup
+	@$(NODE) src/cli/main.ts run scenarios --profile ci
+
+bench: setup
+	@$(NODE) bench/run.ts
+
+lint: setup
+	@biome check .
+
+typecheck: setup
+	@tsc -p tsconfig.json --noEmit && tsc -p tsconfig.k6.json --noEmit
+
+clean:
+	rm -rf reports/* .tools node_modules/.gameday-lock-sha

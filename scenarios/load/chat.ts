@@ -1,0 +1,64 @@
+// Load for the Ops Copilot: POST /v1/chat with an ops question. Records which provider answered
+// (x-provider) and what the answer cost (x-cost-usd) so the harness can measure failover and unit
+// cost. The executor (rate, duration, VUs) comes from the harness's --config, not from here.
+//   TARGET_URL  base URL of the service (required)
+//   PROMPT_SET  "mixed" (default: ~10 questions), "repeat" (3 questions → cache hits),
+//               "unique" (every request distinct → cache misses)
+import http from "k6/http";
+import { Counter, Trend } from "k6/metrics";
+
+const PROMPTS = [
+  "Why is p95 latency of the checkout service above its SLO?",
+  "Summarise the last 24 hours of alerts for the payments cluster.",
+  "What changed in the last deploy of the search API?",
+  "How do I roll back the recommendations service to the previous release?",
+  "Which dependency is causing the 502s on the gateway?",
+  "Is the error budget of the login service at risk this month?",
+  "Show the runbook for a Redis cache stampede.",
+  "What is the current on-call rotation for the data platform?",
+  "Why did the nightly batch job take twice as long yesterday?",
+  "Which queues have a growing backlog right now?",
+];
+const REPEAT_PROMPTS = PROMPTS.slice(0, 3);
+
+const providerResponses = new Counter("provider_responses");
+const unitCostUsd = new Trend("unit_cost_usd");
+// Retrieval depth the service used for this answer (x-depth-k): per-request evidence of mitigation.
+const depthK = new Trend("depth_k");
+
+const target = __ENV.TARGET_URL;
+if (!target)
+  throw new Error("TARGET_URL is not set (the harness passes the service URL with -e TARGET_URL=...)");
+const promptSet = __ENV.PROMPT_SET ?? "mixed";
+if (!["mixed", "repeat", "unique"].includes(promptSet)) {
+  throw new Error(`PROMPT_SET must be mixed, repeat or unique, not ${promptSet}`);
+}
+const url = `${target.replace(/\/+$/, "")}/v1/chat`;
+const params = { headers: { "content-type": "application/json" }, tags: { name: "chat" } };
+
+// Unique prompts carry their VU and iteration spelled in letters: digit runs could look like phone
+// or card numbers to the service's PII guardrail and be blocked instead of answered.
+function letters(n: number): string {
+  return String(n)
+    .split("")
+    .map((d) => "abcdefghij"[Number(d)])
+    .join("");
+}
+
+function prompt(): string {
+  if (promptSet === "repeat") return REPEAT_PROMPTS[__ITER % REPEAT_PROMPTS.length] as string;
+  const base = PROMPTS[Math.floor(Math.random() * PROMPTS.length)] as string;
+  return promptSet === "unique"
+    ? `${base} (request ${letters(__VU)}-${letters(__ITER)}-${letters(Date.now() % 1_000_000)})`
+    : base;
+}
+
+export default function (): void {
+  const res = http.post(url, JSON.stringify({ prompt: prompt(), user: `u${__VU}` }), params);
+  const provider = res.headers["X-Provider"] ?? "none";
+  providerResponses.add(1, { provider, status: String(res.status) });
+  const cost = Number.parseFloat(res.headers["X-Cost-Usd"] ?? "");
+  if (Number.isFinite(cost)) unitCostUsd.add(cost, { provider });
+  const k = Number.parseInt(res.headers["X-Depth-K"] ?? "", 10);
+  if (Number.isFinite(k) && res.headers["X-Cache"] !== "hit") depthK.add(k);
+}

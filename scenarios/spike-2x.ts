@@ -1,0 +1,49 @@
+import { defineScenario, load } from "gameday";
+
+// Seed 004 load activity: "Spike to 2× forecast"; SLO gates from seed 000: p95 ≤ 1200 ms,
+// error ≤ 1.0 %, cache hit ≥ 55 %.
+export default defineScenario({
+  id: "spike-2x",
+  title: "Spike to 2× forecast",
+  owner: "SRE",
+  hypothesis:
+    "Load ramps from the forecast (15 rps) to 2× (30 rps) and holds; the SLO gates stay green: p95 ≤ 1200 ms, error ≤ 1 %, cache hit ≥ 55 %",
+  load: load.k6("load/chat.ts", {
+    executor: "ramping-arrival-rate",
+    rate: 15,
+    stages: [
+      { duration: "1m", target: 15 },
+      { duration: "1m", target: 30 },
+      { duration: "3m", target: 30 },
+      { duration: "1m", target: 15 },
+    ],
+    target: "copilot",
+    env: { PROMPT_SET: "repeat" },
+  }),
+  steadyState: { p95Ms: 1200, errorRate: 0.01, sustain: "60s" },
+  expect: {
+    checks: [
+      { name: "gate-p95", series: "http_req_duration", window: "run", agg: "p95", op: "<=", value: 1200 },
+      { name: "gate-error-rate", series: "error_rate", window: "run", agg: "mean", op: "<=", value: 0.01 },
+      {
+        name: "gate-cache-hit",
+        series: "copilot_cache_hit_ratio",
+        window: "run",
+        agg: "mean",
+        op: ">=",
+        value: 0.55,
+      },
+    ],
+    errorBudget: { slo: 0.99, maxBurnPct: 25 },
+  },
+  record: {
+    injection: "k6 ramping arrival rate to 2× forecast",
+    expected: "SLO gates green: p95 ≤ 1200 ms, error ≤ 1 %, cache hit ≥ 55 %",
+    evidence: "SLO dashboard",
+    residualRisk: "2× is the tested ceiling; 3× is untested",
+    actionOwner: "SRE",
+    actions: [
+      { title: "Run a 3× soak before the next exposure step", owner: "SRE", eta: "before 50% exposure" },
+    ],
+  },
+});

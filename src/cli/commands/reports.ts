@@ -1,0 +1,112 @@
+// `gameday report`, `keygen`, `sign`, `verify`: turn a run folder into reports and make them tamper-evident.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { RESULT_FILE, renderReports } from "../../report/index.ts";
+import { keygen, ROLES, type Role, signRun, verifyRun } from "../../sign/index.ts";
+import { type Command, str } from "../command.ts";
+import { EXIT, UsageError } from "../exit-codes.ts";
+
+function runDirArg(positionals: string[], usage: string): string {
+  const [dir] = positionals;
+  if (!dir) throw new UsageError(`name a run folder (reports/<run-id>)\nusage: gameday ${usage}`);
+  if (!existsSync(join(dir, RESULT_FILE)))
+    throw new UsageError(`${dir} is not a run folder: it has no ${RESULT_FILE}`);
+  return dir;
+}
+
+export function parseRole(value: string | undefined): Role {
+  if (!value) throw new UsageError(`--role is required (${ROLES.join(", ")})`);
+  const role = value.toLowerCase() as Role;
+  if (!ROLES.includes(role)) throw new UsageError(`unknown role "${value}" (known: ${ROLES.join(", ")})`);
+  return role;
+}
+
+export function parseRoles(value: string | undefined): Role[] | undefined {
+  return value === undefined ? undefined : value.split(",").map((r) => parseRole(r.trim()));
+}
+
+export const reportCommand: Command = {
+  name: "report",
+  summary: "re-render a run's reports from its result.json and journal",
+  usage: "report <run-dir> [--templates DIR]",
+  help: `Writes gameday_report.md, report.html, junit.xml, rollback.md and ic-update.md into the run
+folder from result.json and journal.jsonl. A run already renders them; use this after changing
+templates. Re-rendering changes report bytes, so sign after rendering.
+
+Options:
+  --templates DIR   a folder of .hbs files overriding bundled templates by name`,
+  options: { templates: { type: "string" } },
+  async run(args) {
+    const dir = runDirArg(args.positionals, reportCommand.usage);
+    const files = await renderReports(dir, { templatesDir: str(args, "templates") });
+    for (const f of files) console.log(`wrote ${f}`);
+    return EXIT.ok;
+  },
+};
+
+export const keygenCommand: Command = {
+  name: "keygen",
+  summary: "create an Ed25519 key pair for signing reports",
+  usage: "keygen --out DIR [--name NAME]",
+  help: `Writes <name>.key.pem (PEM private key, mode 0600) and <name>.pub.pem (PEM public key) into DIR
+and prints the key id (sha256 of the SPKI public key). Give the .pub.pem file to verifiers
+(gameday verify --trust DIR).
+
+Options:
+  --out DIR     folder for the key files (created if missing)
+  --name NAME   file name stem (default gameday)`,
+  options: { out: { type: "string" }, name: { type: "string" } },
+  async run(args) {
+    const out = str(args, "out");
+    if (!out) throw new UsageError("--out DIR is required");
+    const k = keygen(out, str(args, "name"));
+    console.log(`private key ${k.privateKey}\npublic key  ${k.publicKey}\nkeyid       ${k.keyid}`);
+    return EXIT.ok;
+  },
+};
+
+export const signCommand: Command = {
+  name: "sign",
+  summary: "sign a run's reports for one role (sre, security, product, platform)",
+  usage: "sign <run-dir> --role R --key FILE",
+  help: `Adds a DSSE envelope (in-toto Statement v1 whose subjects are the sha256 digests of every
+file in the run folder) signed with Ed25519 to <run-dir>/attestation.dsse.json, one per role.
+
+Options:
+  --role R     ${ROLES.join(" | ")}
+  --key FILE   PEM private key (gameday keygen)`,
+  options: { role: { type: "string" }, key: { type: "string" } },
+  async run(args) {
+    const dir = runDirArg(args.positionals, signCommand.usage);
+    const role = parseRole(str(args, "role"));
+    const keyFile = str(args, "key");
+    if (!keyFile) throw new UsageError("--key FILE is required");
+    const out = signRun(dir, { role, keyFile });
+    console.log(
+      `signed ${out.subjects.length} files as ${out.role} (keyid ${out.keyid}) → ${out.attestation}`,
+    );
+    return EXIT.ok;
+  },
+};
+
+export const verifyCommand: Command = {
+  name: "verify",
+  summary: "verify every signature and digest of a signed run",
+  usage: "verify <run-dir> [--require sre,security,product,platform] [--trust DIR]",
+  help: `Checks every signature in attestation.dsse.json, every subject digest against the files in
+the folder (a changed, added or removed byte fails), and that each required role signed.
+Exit 0 when valid, 1 when not, naming every reason.
+
+Options:
+  --require ROLES   comma-separated roles that must have signed
+  --trust DIR       folder of trusted public keys (.pub.pem); signatures by other keys fail`,
+  options: { require: { type: "string" }, trust: { type: "string" } },
+  async run(args) {
+    const dir = runDirArg(args.positionals, verifyCommand.usage);
+    const out = verifyRun(dir, { require: parseRoles(str(args, "require")), trustDir: str(args, "trust") });
+    for (const s of out.signatures) console.log(`${s.ok ? "ok  " : "BAD "} ${s.role.padEnd(9)} ${s.keyid}`);
+    for (const p of out.problems) console.error(`problem: ${p}`);
+    console.log(out.ok ? "verified" : "verification FAILED");
+    return out.ok ? EXIT.ok : EXIT.fail;
+  },
+};

@@ -1,0 +1,130 @@
+// `gameday run`: validate everything first, then run; SIGINT/SIGTERM stop the run, revert every
+// fault, write the reports and exit 130.
+import { formatPlan, planScenario } from "../../engine/plan.ts";
+import { createProgress } from "../../engine/progress.ts";
+import { readEnvState } from "../../env/state.ts";
+import { formatDuration } from "../../scenario/duration.ts";
+import { loadScenarios } from "../../scenario/loader.ts";
+import { applyProfile, profileByName } from "../../scenario/profile.ts";
+import { type Command, flag, str } from "../command.ts";
+import { EXIT, UsageError } from "../exit-codes.ts";
+import { VERSION } from "../version.ts";
+import { verdictTable } from "../verdict-table.ts";
+import { configFrom, DEFAULT_CONFIG, DEFAULT_SCENARIOS } from "./scenarios.ts";
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "run scenarios: load + faults + observation → measured verdicts and reports",
+  usage:
+    "run <scenario|dir…> [--profile real|ci] [--config F] [--out DIR] [--strict] [--dry-run] [--defect NAME…]",
+  help: `Runs each scenario in turn: baseline, inject, observe, recover, verify. Every fault is undone
+on every exit path (normal end, error, stop condition, Ctrl-C, SIGTERM). Writes
+<out>/<run-id>/ with journal.jsonl, result.json, gameday_report.md, report.html, junit.xml,
+rollback.md and ic-update.md, and prints the verdict table.
+
+Options:
+  --profile P     real (scale 1, default) or ci (every duration and time target × 1/30)
+  --config F      run config (default ${DEFAULT_CONFIG}); its provider brings the targets up
+  --out DIR       reports folder (default: the config's reportsDir, "reports")
+  --strict        exit 1 on WARN too
+  --dry-run       print the plan and exit; touches nothing
+  --defect NAME   reference stack only: turn a defect switch on for the run (repeatable)
+  --quiet         no progress output
+
+Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid input,
+3 ERROR (environment or harness), 130 interrupted after cleanup.`,
+  options: {
+    profile: { type: "string" },
+    config: { type: "string" },
+    out: { type: "string" },
+    strict: { type: "boolean" },
+    "dry-run": { type: "boolean" },
+    defect: { type: "string", multiple: true },
+    quiet: { type: "boolean" },
+  },
+  async run(args) {
+    const profile = profileByName(str(args, "profile") ?? "real");
+    let config = await configFrom(str(args, "config"));
+    if (!config) throw new UsageError(`no config: pass --config F or create ${DEFAULT_CONFIG}`);
+    const paths = args.positionals.length ? args.positionals : [DEFAULT_SCENARIOS];
+    // Validate every file, against the config's target names, before anything starts.
+    const loaded = await loadScenarios(paths, config);
+    if (flag(args, "dry-run")) {
+      for (const { scenario } of loaded) {
+        const s = applyProfile(scenario, profile);
+        console.log(formatPlan(s, planScenario(s)));
+        console.log("");
+      }
+      const total = loaded.reduce(
+        (sum, { scenario }) => sum + planScenario(applyProfile(scenario, profile)).plannedMs,
+        0,
+      );
+      console.log(
+        `${loaded.length} scenario${loaded.length === 1 ? "" : "s"}, ${formatDuration(total)} planned (${profile.name} profile); nothing was touched`,
+      );
+      return EXIT.ok;
+    }
+    // An environment brought up by `gameday env up` is reused as is.
+    const state = readEnvState();
+    if (state)
+      config = {
+        ...state.config,
+        autoAck: config.autoAck,
+        receiver: config.receiver,
+        reportsDir: config.reportsDir,
+      };
+    const defects = (args.values.defect as string[] | undefined) ?? [];
+    if (defects.length && config.provider !== "reference")
+      throw new UsageError("--defect works with the reference stack only");
+
+    // The engine (and through it k6, Toxiproxy, Redis clients) loads only when a run starts.
+    const { revertEverything, runGameday } = await import("../../engine/run.ts");
+    const progress = createProgress({ quiet: flag(args, "quiet") });
+    const controller = new AbortController();
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signals += 1;
+      if (signals === 1) {
+        progress.event(
+          `${sig} received: stopping, reverting every fault, writing reports (again to force exit)`,
+        );
+        controller.abort(new Error(`interrupted by ${sig}`));
+      } else {
+        progress.event(`${sig} again: reverting faults now and exiting`);
+        void revertEverything(`second ${sig}`).finally(() => process.exit(EXIT.interrupted));
+      }
+    };
+    const onCrash = (err: unknown) => {
+      progress.event(`internal error: ${(err as Error)?.stack ?? String(err)}; reverting every fault`);
+      void revertEverything("uncaught exception").finally(() => process.exit(EXIT.error));
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    process.on("uncaughtException", onCrash);
+    process.on("unhandledRejection", onCrash);
+    try {
+      const outcome = await runGameday({
+        scenarios: loaded,
+        config,
+        profile,
+        reportsDir: str(args, "out") ?? config.reportsDir,
+        strict: flag(args, "strict"),
+        progress,
+        signal: controller.signal,
+        defects,
+        gamedayVersion: VERSION,
+      });
+      console.log("");
+      console.log(verdictTable(outcome.result));
+      console.log(
+        `\nrun ${outcome.result.runId}: ${outcome.result.verdict}${outcome.result.interrupted ? " (interrupted)" : ""} — reports in ${outcome.runDir}`,
+      );
+      return outcome.exitCode;
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      process.off("uncaughtException", onCrash);
+      process.off("unhandledRejection", onCrash);
+    }
+  },
+};

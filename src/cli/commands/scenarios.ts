@@ -1,0 +1,70 @@
+// `gameday list` and `gameday validate`: read scenario files, touch nothing.
+import { existsSync } from "node:fs";
+import { planScenario } from "../../engine/plan.ts";
+import { formatDuration } from "../../scenario/duration.ts";
+import { loadConfig, loadScenarios } from "../../scenario/loader.ts";
+import { applyProfile, profileByName } from "../../scenario/profile.ts";
+import type { GamedayConfig } from "../../scenario/config.ts";
+import { type Command, str } from "../command.ts";
+import { EXIT } from "../exit-codes.ts";
+import { table } from "../table.ts";
+
+export const DEFAULT_CONFIG = "gameday.config.ts";
+export const DEFAULT_SCENARIOS = "scenarios";
+
+/** The config named by --config, or gameday.config.ts when present; undefined when there is none. */
+export async function configFrom(file: string | undefined): Promise<GamedayConfig | undefined> {
+  if (file !== undefined) return loadConfig(file);
+  return existsSync(DEFAULT_CONFIG) ? loadConfig(DEFAULT_CONFIG) : undefined;
+}
+
+export const listCommand: Command = {
+  name: "list",
+  summary: "list scenarios: id, title, owner, faults, planned duration",
+  usage: "list [path…] [--profile real|ci]",
+  help: `Lists the scenarios in the given files or folders (default: ${DEFAULT_SCENARIOS}/).
+Durations are shown for the chosen profile (default real).
+
+Options:
+  --profile P   real (scale 1) or ci (every duration × 1/30)`,
+  options: { profile: { type: "string" } },
+  async run(args) {
+    const profile = profileByName(str(args, "profile") ?? "real");
+    const loaded = await loadScenarios(args.positionals.length ? args.positionals : [DEFAULT_SCENARIOS]);
+    const rows = loaded.map(({ scenario }) => {
+      const s = applyProfile(scenario, profile);
+      const faults = s.timeline.flatMap((t) => (t.inject ? [t.inject.kind] : []));
+      return [
+        s.id,
+        s.title,
+        s.owner,
+        faults.join(", ") || (s.runbook ? "runbook" : "-"),
+        formatDuration(planScenario(s).plannedMs),
+      ];
+    });
+    console.log(table(["id", "title", "owner", "faults", `planned (${profile.name})`], rows));
+    return EXIT.ok;
+  },
+};
+
+export const validateCommand: Command = {
+  name: "validate",
+  summary: "validate scenario files against the schema and the config",
+  usage: "validate <file|dir…> [--config F]",
+  help: `Validates scenario files: the schema, conflicting faults, and (with a config) that every
+target they name exists. Every problem is printed as <file>: <path.to.field>: <message>.
+Exit 0 when valid, 2 when not. Nothing is started.
+
+Options:
+  --config F    run config to check target names against (default ${DEFAULT_CONFIG} if present)`,
+  options: { config: { type: "string" } },
+  async run(args) {
+    const config = await configFrom(str(args, "config"));
+    const loaded = await loadScenarios(
+      args.positionals.length ? args.positionals : [DEFAULT_SCENARIOS],
+      config,
+    );
+    for (const { file, scenario } of loaded) console.log(`ok  ${file} (${scenario.id})`);
+    return EXIT.ok;
+  },
+};

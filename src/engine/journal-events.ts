@@ -1,0 +1,80 @@
+// Every event a run journals. One line of journal.jsonl is one of these plus an envelope
+// (seq, wall-clock ms, monotonic ms). Measurement reads only these and the series.
+import type { FaultKind, FaultSpec } from "../scenario/schema.ts";
+import type { Verdict } from "../evaluate/verdict.ts";
+
+export type Phase = "baseline" | "inject" | "observe" | "recover" | "verify";
+
+export type JournalEvent =
+  | { type: "run.start"; runId: string; scenarios: string[]; profile: string; scale: number; host: string }
+  | { type: "scenario.start"; scenario: string; plannedMs: number }
+  | { type: "phase"; scenario: string; phase: Phase }
+  /** Written before the fault is applied, so a killed run can still be cleaned up. */
+  | {
+      type: "fault.registered";
+      scenario: string;
+      faultId: string;
+      kind: FaultKind;
+      target: string;
+      tag: string;
+      spec: FaultSpec;
+    }
+  /** t_inject: the driver's apply call returned. `previous` holds what revert needs (flag values etc.). */
+  | {
+      type: "fault.applied";
+      faultId: string;
+      plannedAt: number;
+      lateMs: number;
+      previous?: unknown;
+      detail?: Record<string, unknown>;
+    }
+  | { type: "fault.reverted"; faultId: string; reason: string; detail?: Record<string, unknown> }
+  | { type: "fault.revert_failed"; faultId: string; error: string }
+  | {
+      type: "alert.received";
+      fingerprint: string;
+      name: string;
+      status: "firing" | "resolved";
+      startsAt: number | null;
+      endsAt: number | null;
+      receiver: string;
+      labels: Record<string, string>;
+    }
+  | {
+      type: "alert.ack";
+      fingerprint: string;
+      name: string;
+      by: string;
+      via: "cli" | "api" | "auto";
+      synthetic: boolean;
+    }
+  | { type: "decision"; scenario: string; what: string }
+  | {
+      type: "runbook.step";
+      scenario: string;
+      id: string;
+      title: string;
+      startedAt: number;
+      endedAt: number;
+      ok: boolean;
+      detail: string;
+    }
+  | { type: "load.start"; scenario: string; command: string[] }
+  | { type: "load.end"; scenario: string; exitCode: number | null; signal: string | null }
+  | { type: "probe.error"; probe: string; error: string }
+  | { type: "stop"; scenario: string; reason: string }
+  | { type: "error"; scenario?: string; message: string }
+  | { type: "scenario.end"; scenario: string; verdict: Verdict }
+  | { type: "run.end"; verdict: Verdict; exitCode: number; interrupted: boolean };
+
+export type JournalEventType = JournalEvent["type"];
+
+export type JournalEntry = JournalEvent & {
+  seq: number;
+  /** Wall-clock milliseconds since the epoch (Date.now()). */
+  t: number;
+  /** Monotonic milliseconds since the journal was opened (performance.now() based). */
+  mono: number;
+};
+
+export type EventOf<T extends JournalEventType> = Extract<JournalEntry, { type: T }>;

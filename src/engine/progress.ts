@@ -1,0 +1,76 @@
+// Progress of a long run: a live status line on a TTY, plain timestamped lines otherwise (CI logs).
+import { formatDuration } from "../scenario/duration.ts";
+
+export interface LiveStatus {
+  scenario: string;
+  phase: string;
+  elapsedMs: number;
+  plannedMs: number;
+  p95Ms: number | undefined;
+  errorRate: number | undefined;
+  rps: number | undefined;
+  activeFaults: number;
+}
+
+export interface Progress {
+  /** A notable event: phase change, fault applied, alert, verdict. Always printed. */
+  event(text: string): void;
+  /** Periodic status; rendered live on a TTY, every `plainEveryMs` as a plain line otherwise. */
+  status(s: LiveStatus): void;
+  done(): void;
+}
+
+export interface ProgressOptions {
+  out?: NodeJS.WriteStream;
+  tty?: boolean;
+  plainEveryMs?: number;
+  quiet?: boolean;
+}
+
+function stamp(): string {
+  return new Date().toISOString().slice(11, 19);
+}
+
+export function formatStatus(s: LiveStatus): string {
+  const pct = s.plannedMs > 0 ? Math.min(100, Math.round((s.elapsedMs / s.plannedMs) * 100)) : 0;
+  const p95 = s.p95Ms === undefined || Number.isNaN(s.p95Ms) ? "-" : `${Math.round(s.p95Ms)}ms`;
+  const err =
+    s.errorRate === undefined || Number.isNaN(s.errorRate) ? "-" : `${(s.errorRate * 100).toFixed(1)}%`;
+  const rps = s.rps === undefined ? "-" : s.rps.toFixed(0);
+  return `${s.scenario} [${s.phase}] ${formatDuration(s.elapsedMs)}/${formatDuration(s.plannedMs)} (${pct}%) p95 ${p95} err ${err} rps ${rps} faults ${s.activeFaults}`;
+}
+
+export function createProgress(o: ProgressOptions = {}): Progress {
+  const out = o.out ?? process.stderr;
+  const tty = o.tty ?? Boolean(out.isTTY);
+  const every = o.plainEveryMs ?? 5_000;
+  let lastPlain = 0;
+  let live = false;
+  const clearLive = () => {
+    if (live) {
+      out.write("\r\x1b[2K");
+      live = false;
+    }
+  };
+  if (o.quiet) return { event() {}, status() {}, done() {} };
+  return {
+    event(text) {
+      clearLive();
+      out.write(`${stamp()} ${text}\n`);
+    },
+    status(s) {
+      const text = formatStatus(s);
+      if (tty) {
+        const cols = out.columns ?? 120;
+        out.write(`\r\x1b[2K${text.slice(0, cols - 1)}`);
+        live = true;
+      } else if (Date.now() - lastPlain >= every) {
+        lastPlain = Date.now();
+        out.write(`${stamp()} ${text}\n`);
+      }
+    },
+    done() {
+      clearLive();
+    },
+  };
+}

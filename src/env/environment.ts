@@ -1,0 +1,65 @@
+// Environment providers bring up what a run needs and hand back the config with every address
+// resolved. external: the URLs are taken as given. local: the harness starts toxiproxy-server,
+// redis-server, HTTP fault proxies and the configured commands. reference: the bundled Ops Copilot
+// stack. testcontainers: Toxiproxy and Redis in containers, where a container runtime exists.
+import { join } from "node:path";
+import { EnvironmentError } from "../cli/exit-codes.ts";
+import type { ProcessControl } from "../faults/driver.ts";
+import type { GamedayConfig } from "../scenario/config.ts";
+import { disallowedHosts } from "./hosts.ts";
+
+export interface Environment {
+  /** The config with every address resolved. */
+  config: GamedayConfig;
+  processes?: ProcessControl;
+  /** Ground-truth state changes recorded by the reference service, for accuracy checks. */
+  groundTruth?: () => Promise<unknown[]>;
+  /** Flip a defect switch of the reference service. */
+  setDefect?: (name: string, on: boolean) => Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ProvideOptions {
+  /** The run folder; logs go to <runDir>/logs. */
+  runDir: string;
+  /** Where Alertmanager should deliver webhooks (the harness's receiver). */
+  receiverUrl: string;
+  /** Reference stack only: defect switches to turn on from the start. */
+  defects?: string[];
+}
+
+export async function provideEnvironment(config: GamedayConfig, o: ProvideOptions): Promise<Environment> {
+  const problems = disallowedHosts(config);
+  if (problems.length) throw new EnvironmentError(problems.join("\n"));
+  switch (config.provider) {
+    case "external":
+      return { config, stop: async () => {} };
+    case "local": {
+      const { startLocal } = await import("./local.ts");
+      return startLocal(config, {
+        logDir: join(o.runDir, "logs"),
+        stateFile: join(o.runDir, "env", "pids.json"),
+      });
+    }
+    case "reference": {
+      const { startReferenceStack } = await import("./reference.ts");
+      const stack = await startReferenceStack({
+        logDir: join(o.runDir, "logs"),
+        dataDir: join(o.runDir, "env"),
+        receiverUrl: o.receiverUrl,
+        defects: o.defects,
+      });
+      return {
+        config: stack.config,
+        processes: stack.processes,
+        groundTruth: stack.groundTruth,
+        setDefect: stack.setDefect,
+        stop: () => stack.stop(),
+      };
+    }
+    case "testcontainers": {
+      const { startContainers } = await import("./containers.ts");
+      return startContainers(config, { logDir: join(o.runDir, "logs") });
+    }
+  }
+}

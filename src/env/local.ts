@@ -1,0 +1,151 @@
+// The local provider: the harness starts what the config asks for on this machine —
+// toxiproxy-server (when toxiproxy.api has port 0 or nothing answers there), redis-server for
+// redis entries with port 0, the HTTP fault proxies in process, and each configured command —
+// and resolves every port 0 to the port actually used.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { EnvironmentError } from "../cli/exit-codes.ts";
+import type { ProcessControl } from "../faults/driver.ts";
+import { startHttpFaultProxy } from "../faults/http-proxy/server.ts";
+import type { GamedayConfig } from "../scenario/config.ts";
+import type { Environment } from "./environment.ts";
+import { freePort, ManagedProcess, tcpReady } from "./process.ts";
+
+const toolsBin = fileURLToPath(new URL("../../.tools/bin/", import.meta.url));
+
+/** A binary from an env override, the project's .tools/bin, or PATH. */
+export function toolPath(name: string, envVar?: string): string {
+  const override = envVar ? process.env[envVar] : undefined;
+  if (override) return override;
+  const local = join(toolsBin, name);
+  return existsSync(local) ? local : name;
+}
+
+async function httpProxyAnswers(host: string, port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://${host}:${port}/__gameday/health`, {
+      signal: AbortSignal.timeout(1_000),
+    });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+function split(hp: string): { host: string; port: number } {
+  const i = hp.lastIndexOf(":");
+  return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
+}
+
+export async function startLocal(
+  config: GamedayConfig,
+  o: { logDir: string; stateFile: string },
+): Promise<Environment> {
+  const started: Array<{ stop(): Promise<void> }> = [];
+  const managed = new Map<string, ManagedProcess>();
+  const stopAll = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => {});
+  };
+  try {
+    const resolved: GamedayConfig = structuredClone(config);
+
+    if (resolved.toxiproxy) {
+      let { host, port } = split(resolved.toxiproxy.api);
+      const running =
+        port !== 0 &&
+        (await tcpReady(host, port).then(
+          () => true,
+          () => false,
+        ));
+      if (!running) {
+        if (port === 0) port = await freePort(host);
+        const p = await ManagedProcess.start({
+          name: "toxiproxy-server",
+          command: toolPath("toxiproxy-server", "TOXIPROXY_SERVER_BIN"),
+          args: ["-host", host, "-port", String(port)],
+          logDir: o.logDir,
+          stateFile: o.stateFile,
+          ready: { http: `http://${host}:${port}/version` },
+        }).catch((err: Error) => {
+          throw new EnvironmentError(
+            `toxiproxy-server did not start: ${err.message} (run make setup, or set TOXIPROXY_SERVER_BIN)`,
+          );
+        });
+        started.push(p);
+        resolved.toxiproxy.api = `${host}:${port}`;
+      }
+    }
+
+    for (const proxy of resolved.proxies) {
+      const { host, port } = split(proxy.listen);
+      if (proxy.kind === "toxiproxy") {
+        if (port === 0) proxy.listen = `${host}:${await freePort(host)}`;
+        continue;
+      }
+      // A fault proxy already answering there (e.g. `gameday proxy`) is used as it is.
+      if (port !== 0 && (await httpProxyAnswers(host, port))) continue;
+      const hp = await startHttpFaultProxy({ host, port, upstream: proxy.upstream });
+      started.push({ stop: () => hp.close() });
+      proxy.listen = `${host}:${hp.port}`;
+    }
+
+    for (const r of resolved.redis) {
+      const url = new URL(r.url);
+      if (url.port !== "0") continue;
+      const port = await freePort(url.hostname);
+      const p = await ManagedProcess.start({
+        name: `redis-${r.name}`,
+        command: "redis-server",
+        args: ["--bind", url.hostname, "--port", String(port), "--save", "", "--appendonly", "no"],
+        logDir: o.logDir,
+        stateFile: o.stateFile,
+        ready: { tcp: { host: url.hostname, port } },
+      }).catch((err: Error) => {
+        throw new EnvironmentError(
+          `redis-server did not start: ${err.message} (install it: apt-get install redis-server)`,
+        );
+      });
+      started.push(p);
+      url.port = String(port);
+      r.url = url.toString().replace(/\/$/, "");
+    }
+
+    for (const proc of resolved.processes) {
+      const [command, ...args] = proc.command;
+      const ready =
+        proc.ready && "tcp" in proc.ready
+          ? { tcp: split(proc.ready.tcp) }
+          : proc.ready
+            ? { http: proc.ready.http }
+            : undefined;
+      const p = await ManagedProcess.start({
+        name: proc.name,
+        command: command!,
+        args,
+        env: proc.env,
+        logDir: o.logDir,
+        stateFile: o.stateFile,
+        ready,
+      }).catch((err: Error) => {
+        throw new EnvironmentError(`process ${proc.name} did not start: ${err.message}`);
+      });
+      started.push(p);
+      managed.set(proc.name, p);
+    }
+
+    const processes: ProcessControl = {
+      pid: (name) => managed.get(name)?.pid,
+      restart: async (name) => {
+        const p = managed.get(name);
+        if (!p) throw new Error(`process "${name}" was not started by this environment`);
+        await p.restart();
+      },
+    };
+    return { config: resolved, processes, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,40 @@
+// Verdicts and measurements: the plain data that flows from measure → evaluate → report.
+
+export type Verdict = "PASS" | "WARN" | "FAIL" | "ERROR";
+
+export type Unit = "ms" | "ratio" | "usd" | "pct" | "count" | "value";
+
+export interface Target {
+  op: "<" | "<=" | ">" | ">=" | "==";
+  value: number;
+  /** A hard target missed is FAIL; a soft one is WARN. */
+  hard: boolean;
+  /** Measured values missing the target by at most this much (in the metric's unit) are WARN, not FAIL. */
+  warnMargin: number;
+}
+
+export interface Measurement {
+  scenario: string;
+  /** e.g. "ttd", "mtta", "ttr", "failover.time", "failover.success", "cost.containment", "check:depth-k". */
+  metric: string;
+  /** null when the thing never happened (never detected, never recovered). */
+  value: number | null;
+  unit: Unit;
+  target: Target | null;
+  verdict: Verdict;
+  /** Human-readable explanation: "not recovered after 312 s observed", "ack by auto-responder (synthetic)". */
+  note: string;
+  /** Pointers into the run folder: "journal.jsonl#L42", "k6.ndjson", "probe:depth_k". */
+  evidence: string[];
+  /** True when a synthetic actor (auto-ack) contributed to the value. */
+  synthetic: boolean;
+}
+
+const RANK: Record<Verdict, number> = { PASS: 0, WARN: 1, FAIL: 2, ERROR: 3 };
+
+/** The worst verdict wins; ERROR outranks FAIL because a broken run proves nothing either way. */
+export function worst(verdicts: Iterable<Verdict>): Verdict {
+  let out: Verdict = "PASS";
+  for (const v of verdicts) if (RANK[v] > RANK[out]) out = v;
+  return out;
+}

@@ -1,0 +1,56 @@
+// The contract every fault driver meets. The engine registers a fault (journal + cleanup registry)
+// before calling apply, so a driver never has to remember anything itself: what it needs to undo a
+// change it returns as `previous`, which is journalled and handed back to revert.
+import type { FaultKind, FaultSpec } from "../scenario/schema.ts";
+import type { GamedayConfig } from "../scenario/config.ts";
+
+export interface FaultRef {
+  /** Unique within the run, e.g. "f03". */
+  faultId: string;
+  /** Carried by everything the fault creates (toxic names, proxy rule tags): "gameday-<runId>-<faultId>". */
+  tag: string;
+}
+
+export interface Applied {
+  /** Whatever revert needs to restore the previous state (a flag's old value, a proxy's enabled state). */
+  previous?: unknown;
+  /** Facts worth journalling, e.g. { keysPurged: 1234 }. */
+  detail?: Record<string, unknown>;
+}
+
+/** A fault the run left behind (found by its tag after a SIGKILL). */
+export interface Leftover {
+  kind: FaultKind;
+  target: string;
+  tag: string;
+  description: string;
+}
+
+/** Control over processes the environment started; only these may be signalled. */
+export interface ProcessControl {
+  pid(name: string): number | undefined;
+  restart(name: string): Promise<void>;
+}
+
+export interface DriverContext {
+  /** The config with every address resolved (no port 0 left). */
+  config: GamedayConfig;
+  processes?: ProcessControl;
+}
+
+export interface FaultDriver<S extends FaultSpec = FaultSpec> {
+  readonly kind: S["kind"];
+  apply(spec: S, ref: FaultRef): Promise<Applied>;
+  /** Must be idempotent: reverting twice, or reverting a fault that never applied, is fine. */
+  revert(spec: S, ref: FaultRef, previous: unknown): Promise<Applied | undefined>;
+  /** Read-back: is the fault observable on the target right now? */
+  isActive(spec: S, ref: FaultRef): Promise<boolean>;
+  /** Faults carrying a tag that starts with `tagPrefix` ("gameday-<runId>" or "gameday-"). */
+  leftovers(tagPrefix: string): Promise<Leftover[]>;
+  /** Removes one leftover found by `leftovers`. */
+  removeLeftover(leftover: Leftover): Promise<void>;
+}
+
+export function faultTag(runId: string, faultId: string): string {
+  return `gameday-${runId}-${faultId}`;
+}

@@ -1,0 +1,62 @@
+// An HTTP call that changes something (a feature flag, a price) and its revert. When a read
+// endpoint is configured the previous value is captured before the change and journalled, so a
+// cleanup in another process can restore it: the revert PUTs the value read back to the read path
+// (the convention of flag and pricing services whose PUT merges), unless an explicit revert call
+// is given.
+import type { GamedayConfig } from "../scenario/config.ts";
+import type { HttpActionFault, HttpCall } from "../scenario/schema.ts";
+import type { Applied, DriverContext, FaultDriver, FaultRef, Leftover } from "./driver.ts";
+import { callService, type ServiceCall } from "./service-call.ts";
+
+interface Previous {
+  read?: unknown;
+}
+
+export class HttpActionDriver implements FaultDriver<HttpActionFault> {
+  readonly kind = "http-action" as const;
+  readonly #config: GamedayConfig;
+
+  constructor(ctx: DriverContext) {
+    this.#config = ctx.config;
+  }
+
+  async #call(target: string, call: ServiceCall): Promise<unknown> {
+    return (await callService(this.#config, target, call)).value;
+  }
+
+  async apply(spec: HttpActionFault, _ref?: FaultRef): Promise<Applied> {
+    const previous: Previous = {};
+    if (spec.read) previous.read = await this.#call(spec.target, { method: "GET", path: spec.read.path });
+    const answer = await this.#call(spec.target, spec.apply);
+    return { previous, detail: { call: `${spec.apply.method} ${spec.apply.path}`, answer } };
+  }
+
+  async revert(spec: HttpActionFault, _ref: FaultRef | undefined, previous: unknown): Promise<Applied> {
+    const prev = previous as Previous | undefined;
+    let call: HttpCall | undefined = spec.revert;
+    if (!call && spec.read && prev?.read !== undefined)
+      call = { method: "PUT", path: spec.read.path, body: prev.read };
+    if (!call)
+      return { detail: { revert: "nothing to revert: no revert call and no value read before the change" } };
+    await this.#call(spec.target, call);
+    return { detail: { call: `${call.method} ${call.path}` } };
+  }
+
+  async isActive(spec: HttpActionFault, _ref?: FaultRef): Promise<boolean> {
+    if (!spec.read) return false;
+    const now = await this.#call(spec.target, { method: "GET", path: spec.read.path });
+    const applied = spec.apply.body;
+    if (applied === null || typeof applied !== "object" || now === null || typeof now !== "object")
+      return false;
+    return Object.entries(applied as Record<string, unknown>).every(
+      ([k, v]) => JSON.stringify((now as Record<string, unknown>)[k]) === JSON.stringify(v),
+    );
+  }
+
+  /** Changes leave no tag on a service; `gameday cleanup` restores them from the journal instead. */
+  async leftovers(): Promise<Leftover[]> {
+    return [];
+  }
+
+  async removeLeftover(): Promise<void> {}
+}

@@ -1,0 +1,70 @@
+// HTTP faults: a tagged rule on the HTTP fault proxy named by the config.
+import type { GamedayConfig } from "../../scenario/config.ts";
+import type { HttpFault } from "../../scenario/schema.ts";
+import type { Applied, DriverContext, FaultDriver, FaultRef, Leftover } from "../driver.ts";
+import { addRule, listRules, removeRulesByTag } from "./client.ts";
+import type { RuleInput } from "./rules.ts";
+
+export function ruleFor(spec: HttpFault, tag: string): RuleInput {
+  return {
+    tag,
+    status: spec.status as RuleInput["status"],
+    retryAfterSec: spec.retryAfter === undefined ? undefined : spec.retryAfter / 1000,
+    body: spec.body,
+    latencyMs: spec.latency,
+    abort: spec.abort,
+    match: spec.match,
+    percent: spec.percent,
+  };
+}
+
+export class HttpProxyDriver implements FaultDriver<HttpFault> {
+  readonly kind = "http" as const;
+  readonly #config: GamedayConfig;
+
+  constructor(ctx: DriverContext) {
+    this.#config = ctx.config;
+  }
+
+  #base(target: string): string {
+    const p = this.#config.proxies.find((x) => x.kind === "http" && x.name === target);
+    if (!p) throw new Error(`no HTTP fault proxy "${target}" in the config`);
+    return `http://${p.listen}`;
+  }
+
+  async apply(spec: HttpFault, ref: FaultRef): Promise<Applied> {
+    const rule = await addRule(this.#base(spec.target), ruleFor(spec, ref.tag));
+    return { previous: { ruleId: rule.id }, detail: { proxy: spec.target, rule: rule.id } };
+  }
+
+  async revert(spec: HttpFault, ref: FaultRef, _previous?: unknown): Promise<Applied> {
+    const removed = await removeRulesByTag(this.#base(spec.target), ref.tag);
+    return { detail: { removed } };
+  }
+
+  async isActive(spec: HttpFault, ref: FaultRef): Promise<boolean> {
+    return (await listRules(this.#base(spec.target))).some((r) => r.tag === ref.tag);
+  }
+
+  async leftovers(tagPrefix: string): Promise<Leftover[]> {
+    const out: Leftover[] = [];
+    for (const p of this.#config.proxies) {
+      if (p.kind !== "http") continue;
+      const rules = await listRules(`http://${p.listen}`).catch(() => []);
+      for (const r of rules) {
+        if (r.tag.startsWith(tagPrefix))
+          out.push({
+            kind: "http",
+            target: p.name,
+            tag: r.tag,
+            description: `rule ${r.id} (${r.status ?? ""}${r.latencyMs ? ` +${r.latencyMs}ms` : ""}${r.abort ? " abort" : ""}) on ${p.name}`,
+          });
+      }
+    }
+    return out;
+  }
+
+  async removeLeftover(l: Leftover): Promise<void> {
+    await removeRulesByTag(this.#base(l.target), l.tag);
+  }
+}

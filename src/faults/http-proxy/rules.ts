@@ -1,0 +1,78 @@
+// Rules of the HTTP fault proxy: what to do to which requests. Plain data, validated with zod at
+// the control API, matched per request without allocation on the hot path when no rule is set.
+import type { IncomingMessage } from "node:http";
+import { z } from "zod";
+
+export const ruleInput = z.strictObject({
+  tag: z.string().min(1).max(200),
+  status: z
+    .union([z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)])
+    .optional(),
+  // Fractions are allowed because compressed (ci profile) runs scale Retry-After below a second;
+  // the header then carries the decimal value (the reference clients parse it as a number).
+  retryAfterSec: z.number().min(0).max(86_400).optional(),
+  body: z.string().max(65_536).optional(),
+  latencyMs: z.number().min(0).max(600_000).optional(),
+  abort: z.boolean().default(false),
+  match: z
+    .strictObject({
+      method: z.string().min(1).toUpperCase().optional(),
+      pathPrefix: z.string().startsWith("/").optional(),
+      header: z.strictObject({ name: z.string().min(1), value: z.string() }).optional(),
+    })
+    .default({}),
+  percent: z.number().min(0).max(100).default(100),
+});
+
+export type RuleInput = z.input<typeof ruleInput>;
+export type Rule = z.output<typeof ruleInput> & { id: string };
+
+export class RuleSet {
+  #rules: Rule[] = [];
+  #next = 1;
+  /** Returns a number in [0, 100); injectable so percentage tests are deterministic. */
+  readonly random: () => number;
+
+  constructor(random: () => number = () => Math.random() * 100) {
+    this.random = random;
+  }
+
+  add(input: RuleInput): Rule {
+    const rule: Rule = { ...ruleInput.parse(input), id: `r${this.#next++}` };
+    this.#rules.push(rule);
+    return rule;
+  }
+
+  remove(id: string): boolean {
+    const before = this.#rules.length;
+    this.#rules = this.#rules.filter((r) => r.id !== id);
+    return this.#rules.length < before;
+  }
+
+  removeByTag(prefix: string): number {
+    const before = this.#rules.length;
+    this.#rules = this.#rules.filter((r) => !r.tag.startsWith(prefix));
+    return before - this.#rules.length;
+  }
+
+  list(): Rule[] {
+    return [...this.#rules];
+  }
+
+  get size(): number {
+    return this.#rules.length;
+  }
+
+  /** The first rule that matches the request and wins its percentage draw, if any. */
+  pick(req: IncomingMessage): Rule | undefined {
+    for (const r of this.#rules) {
+      const m = r.match;
+      if (m.method && req.method !== m.method) continue;
+      if (m.pathPrefix && !(req.url ?? "/").startsWith(m.pathPrefix)) continue;
+      if (m.header && req.headers[m.header.name.toLowerCase()] !== m.header.value) continue;
+      if (r.percent < 100 && this.random() >= r.percent) continue;
+      return r;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,205 @@
+// Runs the real k6 as a child process and streams its samples into the SampleStore while it runs.
+// k6 writes NDJSON to stdout (`--out json=-`); its text summary follows on stdout only after the
+// JSON output is closed (k6 stops outputs before the summary), so the two never interleave.
+// Stderr (k6's log) and the JSON summary go to files in the run folder.
+import { spawn } from "node:child_process";
+import { accessSync, constants, createWriteStream, existsSync, mkdirSync, statSync } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { SampleStore } from "../measure/samples.ts";
+import type { K6Load } from "../scenario/schema.ts";
+import { type IngestStats, K6Ingest } from "./ingest.ts";
+import { writeK6Config } from "./k6-options.ts";
+import { LiveStats } from "./live.ts";
+
+export interface RunK6Options {
+  script: string;
+  load: K6Load;
+  /** Passed to the script as TARGET_URL. */
+  targetUrl?: string;
+  /** More script env (`-e K=V`), on top of `load.env`. */
+  env?: Record<string, string>;
+  /** Run folder: k6.config.json, k6.summary.json, k6.stderr.log, k6.stdout.log. */
+  outDir: string;
+  store: SampleStore;
+  /** Aborting sends SIGINT (k6 stops gracefully and still writes its summary), SIGKILL after graceMs. */
+  signal?: AbortSignal;
+  graceMs?: number;
+  k6Bin?: string;
+  /** Called about once a second while k6 runs. */
+  onProgress?: (live: LiveStats) => void;
+  /** Built-in k6 metrics to store too (see ingest.ts). */
+  keepBuiltins?: readonly string[];
+}
+
+export interface K6RunResult {
+  exitCode: number | null;
+  signal: string | null;
+  /** The run was aborted through the AbortSignal. */
+  aborted: boolean;
+  /** k6 did not stop within the grace period and was SIGKILLed. */
+  killed: boolean;
+  /** Abort → exit, ms; undefined when not aborted. */
+  stopMs: number | undefined;
+  durationMs: number;
+  command: string[];
+  ingest: IngestStats;
+  /** Requests that count as failures per `load.failOn`. */
+  failures: number;
+  files: { config: string; summary: string | undefined; stderr: string; stdout: string };
+  /** Last lines of k6's stderr, for error messages. */
+  stderrTail: string;
+}
+
+export class K6NotFoundError extends Error {}
+
+const REPO_K6 = fileURLToPath(new URL("../../.tools/bin/k6", import.meta.url));
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** k6 binary: explicit option, K6_BIN, the repo's .tools/bin/k6, then PATH. */
+export function resolveK6Bin(explicit?: string): string {
+  if (explicit !== undefined) {
+    if (executable(explicit)) return explicit;
+    throw new K6NotFoundError(`k6 binary not found at ${explicit}; run \`make setup\` to build it`);
+  }
+  const tried: string[] = [];
+  for (const candidate of [process.env.K6_BIN, REPO_K6]) {
+    if (!candidate) continue;
+    if (executable(candidate)) return candidate;
+    tried.push(candidate);
+  }
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (dir && executable(join(dir, "k6"))) return join(dir, "k6");
+  }
+  tried.push("k6 on PATH");
+  throw new K6NotFoundError(
+    `k6 binary not found (tried ${tried.join(", ")}); run \`make setup\` to build it`,
+  );
+}
+
+export async function runK6(o: RunK6Options): Promise<K6RunResult> {
+  const script = resolve(o.script);
+  if (!existsSync(script)) throw new Error(`k6 script not found: ${script}`);
+  const bin = resolveK6Bin(o.k6Bin);
+  mkdirSync(o.outDir, { recursive: true });
+  const config = writeK6Config(o.load, o.outDir);
+  const summary = join(o.outDir, "k6.summary.json");
+  const stderrPath = join(o.outDir, "k6.stderr.log");
+  const stdoutPath = join(o.outDir, "k6.stdout.log");
+
+  const env: Record<string, string> = { ...o.load.env, ...o.env };
+  if (o.targetUrl !== undefined) env.TARGET_URL = o.targetUrl;
+  const args = [
+    "run",
+    "--quiet",
+    "--no-color",
+    "--no-usage-report",
+    // No REST API: its fixed default port would collide between parallel runs.
+    "--address",
+    "",
+    "--config",
+    config,
+    "--out",
+    "json=-",
+    "--summary-export",
+    summary,
+    ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
+    script,
+  ];
+
+  const live = new LiveStats({ failOn: o.load.failOn });
+  const stdoutLog = createWriteStream(stdoutPath);
+  const ingest = new K6Ingest({
+    store: o.store,
+    keepBuiltins: o.keepBuiltins,
+    onRequest: (t, d, status) => live.record(t, d, status),
+    onText: (line) => stdoutLog.write(`${line}\n`),
+  });
+  const stderrLog = createWriteStream(stderrPath);
+  let stderrTail = "";
+
+  const started = performance.now();
+  // Own process group: a terminal Ctrl+C reaches the harness only, which then stops k6 exactly
+  // once (a second SIGINT would make k6 exit at once without flushing).
+  const child = spawn(bin, args, {
+    cwd: o.outDir,
+    env: { ...process.env, K6_AUTO_EXTENSION_RESOLUTION: "false" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+
+  child.stdout.on("data", (chunk: Buffer) => ingest.write(chunk));
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderrLog.write(chunk);
+    stderrTail = (stderrTail + chunk.toString("utf8")).slice(-4_000);
+  });
+
+  let aborted = false;
+  let killed = false;
+  let abortedAt = 0;
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    if (aborted || child.exitCode !== null || child.signalCode !== null) return;
+    aborted = true;
+    abortedAt = performance.now();
+    child.kill("SIGINT");
+    killTimer = setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) {
+        killed = true;
+        child.kill("SIGKILL");
+      }
+    }, o.graceMs ?? 5_000);
+  };
+  const progress = o.onProgress ? setInterval(() => o.onProgress?.(live), 1_000) : undefined;
+
+  try {
+    const exit = await new Promise<{ code: number | null; signal: string | null }>((resolveExit, reject) => {
+      child.once("error", (err) => reject(new Error(`could not start k6 (${bin}): ${err.message}`)));
+      // 'close' fires after stdout has been read to the end, so every sample is ingested.
+      child.once("close", (code, sig) => resolveExit({ code, signal: sig }));
+      if (o.signal?.aborted) onAbort();
+      else o.signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    const ended = performance.now();
+    const stats = ingest.end();
+    await Promise.all([closeStream(stdoutLog), closeStream(stderrLog)]);
+    return {
+      exitCode: exit.code,
+      signal: exit.signal,
+      aborted,
+      killed,
+      stopMs: aborted ? ended - abortedAt : undefined,
+      durationMs: ended - started,
+      command: [bin, ...args],
+      ingest: stats,
+      failures: live.totalFailures,
+      files: {
+        config,
+        summary: existsSync(summary) ? summary : undefined,
+        stderr: stderrPath,
+        stdout: stdoutPath,
+      },
+      stderrTail: stderrTail.trim().split("\n").slice(-10).join("\n"),
+    };
+  } finally {
+    if (killTimer) clearTimeout(killTimer);
+    if (progress) clearInterval(progress);
+    o.signal?.removeEventListener("abort", onAbort);
+    process.removeListener("exit", killOnExit);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+}
+
+function closeStream(s: NodeJS.WritableStream): Promise<void> {
+  return new Promise((r) => s.end(r));
+}

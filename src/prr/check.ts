@@ -1,0 +1,97 @@
+// prrCheck: every item's evidence check plus its exception, into a readiness report.
+import { resolve } from "node:path";
+import { runCheck } from "./checks.ts";
+import { loadPrr } from "./load.ts";
+import type { Category, Prr, PrrException } from "./schema.ts";
+
+/** Seed 004: exceptions are time-boxed to at most 14 days. */
+export const MAX_EXCEPTION_DAYS = 14;
+const DAY_MS = 86_400_000;
+
+export type ItemStatus = "green" | "excepted" | "red";
+
+export interface ItemResult {
+  id: string;
+  category: Category;
+  title: string;
+  kind: string;
+  status: ItemStatus;
+  reason: string;
+  evidence: string[];
+  exception: PrrException | null;
+}
+
+export interface PrrReport {
+  service: string;
+  owners: Prr["owners"];
+  /** YYYY-MM-DD (UTC): the day the evidence was checked; exceptions are judged against it. */
+  checkedOn: string;
+  items: ItemResult[];
+  green: number;
+  excepted: number;
+  red: number;
+  /** Share of items green or validly excepted, 0–100. */
+  percent: number;
+  ready: boolean;
+}
+
+export interface PrrCheckOptions {
+  now?: Date;
+  /** Folder that relative paths in the PRR resolve against; defaults to the current directory. */
+  root?: string;
+}
+
+export async function prrCheck(file: string, o: PrrCheckOptions = {}): Promise<PrrReport> {
+  return evaluatePrr(await loadPrr(file), o);
+}
+
+export function evaluatePrr(prr: Prr, o: PrrCheckOptions = {}): PrrReport {
+  const now = o.now ?? new Date();
+  const root = resolve(o.root ?? ".");
+  const checkedOn = now.toISOString().slice(0, 10);
+  const items = prr.items.map((item): ItemResult => {
+    const out = runCheck(item.check, { root, now });
+    const base = {
+      id: item.id,
+      category: item.category,
+      title: item.title,
+      kind: item.check.kind,
+      evidence: out.evidence,
+      exception: item.exception ?? null,
+    };
+    if (out.ok) return { ...base, status: "green", reason: out.reason };
+    if (!item.exception) return { ...base, status: "red", reason: out.reason };
+    const invalid = exceptionProblem(item.exception, checkedOn);
+    return invalid
+      ? { ...base, status: "red", reason: `${out.reason}; exception invalid: ${invalid}` }
+      : {
+          ...base,
+          status: "excepted",
+          reason: `${out.reason}; excepted until ${item.exception.due} (owner ${item.exception.owner}): ${item.exception.reason}`,
+        };
+  });
+  const count = (s: ItemStatus) => items.filter((i) => i.status === s).length;
+  const green = count("green");
+  const excepted = count("excepted");
+  const red = count("red");
+  return {
+    service: prr.service,
+    owners: prr.owners,
+    checkedOn,
+    items,
+    green,
+    excepted,
+    red,
+    percent: Math.round(((green + excepted) / items.length) * 1000) / 10,
+    ready: red === 0,
+  };
+}
+
+/** Why an exception does not hold on the check date, or null when it does. */
+export function exceptionProblem(e: PrrException, checkedOn: string): string | null {
+  const days = Math.round((Date.parse(`${e.due}T00:00:00Z`) - Date.parse(`${checkedOn}T00:00:00Z`)) / DAY_MS);
+  if (days < 0) return `expired on ${e.due} (${-days} days before ${checkedOn}; owner ${e.owner})`;
+  if (days > MAX_EXCEPTION_DAYS)
+    return `due ${e.due} is ${days} days out; exceptions are time-boxed to at most ${MAX_EXCEPTION_DAYS} days`;
+  return null;
+}

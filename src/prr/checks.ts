@@ -1,0 +1,164 @@
+// Evidence checks: each looks at files in the repository (runbooks, alert rules, gameday results,
+// lockfiles) and says green or red with a reason a reviewer can act on.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { RunResult } from "../engine/result.ts";
+import { readResult } from "../report/index.ts";
+import type { PrrCheck } from "./schema.ts";
+
+export interface CheckOutcome {
+  ok: boolean;
+  reason: string;
+  evidence: string[];
+}
+
+const DAY_MS = 86_400_000;
+
+export function runCheck(check: PrrCheck, ctx: { root: string; now: Date }): CheckOutcome {
+  const at = (p: string) => join(ctx.root, p);
+  switch (check.kind) {
+    case "runbook": {
+      if (!existsSync(at(check.file))) return red(`runbook ${check.file} does not exist`);
+      const text = readFileSync(at(check.file), "utf8").toLowerCase();
+      const missing = check.require.filter((phrase) => !text.includes(phrase.toLowerCase()));
+      return missing.length
+        ? red(`${check.file} lacks: ${missing.map((m) => `"${m}"`).join(", ")}`, [check.file])
+        : green(`${check.file} has all ${check.require.length} required steps`, [check.file]);
+    }
+    case "alert-rules": {
+      const files = check.files.flatMap((pattern) => expand(ctx.root, pattern));
+      if (!files.length) return red(`no rule files match ${check.files.join(", ")}`);
+      const defined = new Set<string>();
+      const problems: string[] = [];
+      for (const f of files) {
+        try {
+          for (const name of alertNames(readFileSync(at(f), "utf8"))) defined.add(name);
+        } catch (err) {
+          problems.push(`${f}: ${(err as Error).message}`);
+        }
+      }
+      const missing = check.alerts.filter((a) => !defined.has(a));
+      if (missing.length || problems.length) {
+        return red(
+          [missing.length ? `no alert rule for ${missing.join(", ")}` : "", ...problems]
+            .filter(Boolean)
+            .join("; "),
+          files,
+        );
+      }
+      return green(`alert rules for ${check.alerts.join(", ")} in ${files.join(", ")}`, files);
+    }
+    case "gameday":
+      return gamedayCheck(check, ctx);
+    case "lockfile": {
+      const lock = join(check.dir, "package-lock.json");
+      if (!existsSync(at(lock))) return red(`${lock} is missing`);
+      if (!check.exact) return green(`${lock} present`, [lock]);
+      const pkgFile = join(check.dir, "package.json");
+      let pkg: { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+      try {
+        pkg = JSON.parse(readFileSync(at(pkgFile), "utf8"));
+      } catch (err) {
+        return red(`${pkgFile}: ${(err as Error).message}`);
+      }
+      const loose = Object.entries({ ...pkg.dependencies, ...pkg.devDependencies }).filter(
+        ([, v]) => !/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/.test(v),
+      );
+      return loose.length
+        ? red(`not pinned in ${pkgFile}: ${loose.map(([n, v]) => `${n}@${v}`).join(", ")}`, [lock, pkgFile])
+        : green(`${lock} present and every dependency in ${pkgFile} is an exact version`, [lock, pkgFile]);
+    }
+    case "file-exists": {
+      const missing = check.paths.filter((p) => expand(ctx.root, p).length === 0);
+      return missing.length
+        ? red(`missing: ${missing.join(", ")}`)
+        : green(`present: ${check.paths.join(", ")}`, check.paths);
+    }
+    case "attest": {
+      const when = Date.parse(`${check.at}T00:00:00Z`);
+      if (when > ctx.now.getTime())
+        return red(`attestation by ${check.by} is dated ${check.at}, after the check date`);
+      return green(`attested by ${check.by} on ${check.at}: ${check.note}`);
+    }
+  }
+}
+
+function gamedayCheck(
+  check: Extract<PrrCheck, { kind: "gameday" }>,
+  ctx: { root: string; now: Date },
+): CheckOutcome {
+  const dir = join(ctx.root, check.reports);
+  if (!existsSync(dir)) return red(`reports folder ${check.reports} does not exist`);
+  const runs: Array<{ folder: string; result: RunResult }> = [];
+  for (const name of readdirSync(dir)) {
+    if (!existsSync(join(dir, name, "result.json"))) continue;
+    try {
+      runs.push({ folder: join(check.reports, name), result: readResult(join(dir, name)) });
+    } catch {
+      // an unreadable result is not evidence either way; the scenario will show as having no run
+    }
+  }
+  const failures: string[] = [];
+  const evidence: string[] = [];
+  const maxAge = check.withinDays * DAY_MS;
+  for (const id of check.scenarios) {
+    const latest = runs
+      .filter((r) => r.result.scenarios.some((s) => s.id === id))
+      .sort((a, b) => b.result.startedAt - a.result.startedAt)[0];
+    if (!latest) {
+      failures.push(`${id}: no run found`);
+      continue;
+    }
+    const s = latest.result.scenarios.find((x) => x.id === id)!;
+    const age = ctx.now.getTime() - latest.result.endedAt;
+    const passed = s.verdict === "PASS" || (!check.strict && s.verdict === "WARN");
+    evidence.push(`${latest.folder}/result.json`);
+    if (!passed) failures.push(`${id}: latest run ${latest.result.runId} is ${s.verdict}`);
+    else if (age > maxAge)
+      failures.push(
+        `${id}: latest run ${latest.result.runId} is ${Math.floor(age / DAY_MS)} days old (max ${check.withinDays})`,
+      );
+  }
+  return failures.length
+    ? red(failures.join("; "), evidence)
+    : green(`${check.scenarios.length} scenarios passed within ${check.withinDays} days`, [
+        ...new Set(evidence),
+      ]);
+}
+
+/** Prometheus rule file: groups[].rules[].alert. */
+function alertNames(yamlText: string): string[] {
+  const doc = parseYaml(yamlText) as { groups?: Array<{ rules?: Array<{ alert?: unknown }> }> } | null;
+  if (!doc || !Array.isArray(doc.groups)) throw new Error("not a Prometheus rule file (no groups)");
+  return doc.groups.flatMap((g) =>
+    (g.rules ?? []).map((r) => r.alert).filter((a): a is string => typeof a === "string"),
+  );
+}
+
+/** A path, or a path whose last segment has "*" wildcards; returns matches relative to root. */
+function expand(root: string, pattern: string): string[] {
+  if (!pattern.includes("*")) return existsSync(join(root, pattern)) ? [pattern] : [];
+  const folder = dirname(pattern);
+  const re = new RegExp(`^${basename(pattern).split("*").map(escapeRe).join(".*")}$`);
+  if (!existsSync(join(root, folder))) return [];
+  return readdirSync(join(root, folder))
+    .filter((n) => re.test(n))
+    .sort()
+    .map((n) =>
+      relative(root, join(root, folder, n))
+        .split("\\")
+        .join("/"),
+    );
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function green(reason: string, evidence: string[] = []): CheckOutcome {
+  return { ok: true, reason, evidence };
+}
+function red(reason: string, evidence: string[] = []): CheckOutcome {
+  return { ok: false, reason, evidence };
+}

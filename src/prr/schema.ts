@@ -1,0 +1,103 @@
+// The PRR checklist model (seed 004): categories, evidence-backed items, time-boxed exceptions.
+import { z } from "zod";
+
+export const CATEGORIES = [
+  "runbooks",
+  "slos",
+  "dashboards",
+  "secrets",
+  "quotas",
+  "security",
+  "data-trust",
+  "compliance",
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const CATEGORY_LABELS: Record<Category, string> = {
+  runbooks: "Runbooks",
+  slos: "SLOs",
+  dashboards: "Dashboards",
+  secrets: "Secrets",
+  quotas: "Quotas & Limits",
+  security: "Security",
+  "data-trust": "Data Trust",
+  compliance: "Compliance",
+};
+
+const text = z.string().min(1, "must not be empty");
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD")
+  .refine(
+    (d) => !/^\d{4}-\d{2}-\d{2}$/.test(d) || new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
+    "is not a valid date",
+  );
+
+export const checkSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("runbook"),
+    file: text,
+    /** Headings or phrases the runbook must contain (case-insensitive). */
+    require: z.array(text).default([]),
+  }),
+  z.strictObject({
+    kind: z.literal("alert-rules"),
+    /** Prometheus rule files; a "*" in the file name matches like a shell glob. */
+    files: z.array(text).min(1),
+    alerts: z.array(text).min(1),
+  }),
+  z.strictObject({
+    kind: z.literal("gameday"),
+    /** Folder of run folders, each with a result.json. */
+    reports: text,
+    scenarios: z.array(text).min(1),
+    withinDays: z.number().int().positive(),
+    /** WARN counts as passed unless strict. */
+    strict: z.boolean().default(false),
+  }),
+  z.strictObject({
+    kind: z.literal("lockfile"),
+    dir: z.string().default("."),
+    /** Also require exact versions in package.json (no ^, ~, ranges or tags). */
+    exact: z.boolean().default(true),
+  }),
+  z.strictObject({ kind: z.literal("file-exists"), paths: z.array(text).min(1) }),
+  z.strictObject({ kind: z.literal("attest"), by: text, at: isoDate, note: text }),
+]);
+
+export const exceptionSchema = z.strictObject({ owner: text, due: isoDate, reason: text });
+
+export const itemSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "id must be lowercase letters, digits and dashes"),
+  category: z.enum(CATEGORIES),
+  title: text,
+  check: checkSchema,
+  exception: exceptionSchema.optional(),
+});
+
+export const prrSchema = z
+  .strictObject({
+    service: text,
+    /** Who answers for each signing role, e.g. { sre: "IC", product: "PM" }. */
+    owners: z.strictObject({ sre: text, security: text, product: text, platform: text }),
+    items: z.array(itemSchema).min(1),
+  })
+  .superRefine((p, ctx) => {
+    const seen = new Set<string>();
+    p.items.forEach((it, i) => {
+      if (seen.has(it.id))
+        ctx.addIssue({ code: "custom", path: ["items", i, "id"], message: `duplicate id "${it.id}"` });
+      seen.add(it.id);
+    });
+  });
+
+export type Prr = z.output<typeof prrSchema>;
+export type PrrInput = z.input<typeof prrSchema>;
+export type PrrItem = z.output<typeof itemSchema>;
+export type PrrCheck = z.output<typeof checkSchema>;
+export type PrrException = z.output<typeof exceptionSchema>;
+
+/** Identity with types, for `export default definePrr({...})` in a .prr.ts file; validated on load. */
+export function definePrr(input: PrrInput): PrrInput {
+  return input;
+}

@@ -1,0 +1,104 @@
+// Signing the PRR: the rendered checklist (and the machine-readable report) in an output folder,
+// signed per role with the same DSSE scheme as run reports. Approved = ready + all four roles.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  ROLES,
+  type Role,
+  type SignOutcome,
+  signFolder,
+  type VerifyOutcome,
+  verifyFolder,
+} from "../sign/index.ts";
+import { type PrrCheckOptions, type PrrReport, prrCheck } from "./check.ts";
+import { CHECKLIST_FILE, renderPrrChecklist } from "./checklist.ts";
+import { canonicalJson } from "../report/result-file.ts";
+
+export const PRR_PREDICATE_TYPE = "https://gameday.dev/prr/v1";
+export const PRR_REPORT_FILE = "prr_report.json";
+
+export interface PrrSignOptions extends PrrCheckOptions {
+  role: Role;
+  keyFile: string;
+  outDir: string;
+}
+
+/** Checks the PRR, writes prr_checklist.md + prr_report.json into outDir and signs them for one role. */
+export async function prrSign(file: string, o: PrrSignOptions): Promise<SignOutcome & { report: PrrReport }> {
+  const report = await prrCheck(file, o);
+  if (!report.ready) {
+    const red = report.items.filter((i) => i.status === "red").map((i) => `${i.id}: ${i.reason}`);
+    throw new Error(`${file}: not ready to sign — ${report.red} red item(s):\n  ${red.join("\n  ")}`);
+  }
+  mkdirSync(o.outDir, { recursive: true });
+  const files = renderedFiles(report);
+  const changed = Object.entries(files).filter(([name, text]) => {
+    const p = join(o.outDir, name);
+    return !existsSync(p) || readFileSync(p, "utf8") !== text;
+  });
+  if (changed.length) {
+    const existing = verifyFolder(o.outDir, PRR_PREDICATE_TYPE).signatures.filter(
+      (s) => s.ok && s.role !== o.role,
+    );
+    if (existing.length && existsSync(join(o.outDir, CHECKLIST_FILE))) {
+      throw new Error(
+        `${o.outDir}: the checklist changed since ${existing.map((s) => s.role).join(", ")} signed (${changed.map(([n]) => n).join(", ")}); ` +
+          "they must re-sign: remove attestation.dsse.json and collect all signatures on the new checklist",
+      );
+    }
+    for (const [name, text] of changed) writeFileSync(join(o.outDir, name), text);
+  }
+  const outcome = signFolder(o.outDir, {
+    role: o.role,
+    keyFile: o.keyFile,
+    now: o.now,
+    predicateType: PRR_PREDICATE_TYPE,
+    predicate: {
+      service: report.service,
+      checkedOn: report.checkedOn,
+      ready: report.ready,
+      percent: report.percent,
+    },
+  });
+  return { ...outcome, report };
+}
+
+export interface PrrStatus {
+  approved: boolean;
+  report: PrrReport;
+  signatures: VerifyOutcome["signatures"];
+  signedRoles: Role[];
+  problems: string[];
+}
+
+/** Approved only when every item is green or validly excepted, the signed checklist is current, and all four roles signed it. */
+export async function prrStatus(
+  file: string,
+  o: PrrCheckOptions & { outDir: string; trustDir?: string },
+): Promise<PrrStatus> {
+  const report = await prrCheck(file, o);
+  const problems: string[] = [];
+  if (!report.ready)
+    problems.push(
+      `${report.red} red item(s): ${report.items
+        .filter((i) => i.status === "red")
+        .map((i) => i.id)
+        .join(", ")}`,
+    );
+  const v = verifyFolder(o.outDir, PRR_PREDICATE_TYPE, { require: [...ROLES], trustDir: o.trustDir });
+  problems.push(...v.problems);
+  for (const [name, text] of Object.entries(renderedFiles(report))) {
+    const p = join(o.outDir, name);
+    if (existsSync(p) && readFileSync(p, "utf8") !== text)
+      problems.push(`${name}: stale — the evidence today differs from what was signed`);
+  }
+  const signedRoles = ROLES.filter((r) => v.signatures.some((s) => s.ok && s.role === r));
+  return { approved: problems.length === 0, report, signatures: v.signatures, signedRoles, problems };
+}
+
+function renderedFiles(report: PrrReport): Record<string, string> {
+  return {
+    [CHECKLIST_FILE]: renderPrrChecklist(report),
+    [PRR_REPORT_FILE]: `${canonicalJson(report, PRR_REPORT_FILE)}\n`,
+  };
+}

@@ -1,0 +1,94 @@
+// The run config (gameday.config.ts): names every target a scenario may touch and how it comes up.
+// Scenarios refer to targets by name only, so the same scenario runs against the reference stack,
+// a local process set or a team's staging.
+import { z } from "zod";
+import { duration } from "./schema.ts";
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "names are lowercase letters, digits, - and _");
+/** host:port; port 0 asks the local provider for a free port. */
+const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, "must be host:port");
+const url = z.string().url();
+
+export const proxyConfig = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("toxiproxy"), name, listen: hostPort, upstream: hostPort }),
+  z.strictObject({ kind: z.literal("http"), name, listen: hostPort, upstream: url }),
+]);
+
+export const serviceConfig = z.strictObject({
+  name,
+  url,
+  /** Path answering 2xx when healthy; used for readiness and wait-healthy steps. */
+  health: z.string().startsWith("/").default("/healthz"),
+});
+
+export const redisConfig = z.strictObject({
+  name,
+  url: z.string().regex(/^redis:\/\//, "must be a redis:// URL"),
+});
+
+export const processConfig = z.strictObject({
+  name,
+  /** Command the local provider starts (and restarts after a SIGKILL fault). */
+  command: z.array(z.string()).min(1),
+  env: z.record(z.string(), z.string()).default({}),
+  /** Readiness: a TCP port or an HTTP URL that must answer before the process counts as up. */
+  ready: z.union([z.strictObject({ tcp: hostPort }), z.strictObject({ http: url })]).optional(),
+});
+
+export const probeConfig = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("http"),
+    name,
+    url,
+    interval: duration.default(1_000),
+    timeout: duration.default(2_000),
+    expectStatus: z.number().int().default(200),
+    /** Dot path of a numeric JSON field to record as the probe's value. */
+    field: z.string().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal("scrape"),
+    name,
+    url,
+    interval: duration.default(1_000),
+    timeout: duration.default(2_000),
+    /** Metric names (with optional {label="v"} selectors) to record from the exposition. */
+    metrics: z.array(z.string()).min(1),
+  }),
+  z.strictObject({
+    kind: z.literal("promql"),
+    name,
+    query: z.string().min(1),
+    interval: duration.default(1_000),
+    timeout: duration.default(2_000),
+  }),
+]);
+
+export const configSchema = z.strictObject({
+  /** Who brings the targets up: given URLs, local processes, the bundled reference stack, or containers. */
+  provider: z.enum(["external", "local", "reference", "testcontainers"]).default("external"),
+  /** Non-loopback hosts a run may touch. Empty means loopback only. */
+  allowHosts: z.array(z.string()).default([]),
+  toxiproxy: z.strictObject({ api: hostPort }).optional(),
+  proxies: z.array(proxyConfig).default([]),
+  services: z.array(serviceConfig).default([]),
+  redis: z.array(redisConfig).default([]),
+  processes: z.array(processConfig).default([]),
+  prometheus: z.strictObject({ url }).optional(),
+  alertmanager: z.strictObject({ url }).optional(),
+  receiver: z
+    .strictObject({ listen: hostPort.default("127.0.0.1:9095"), token: z.string().optional() })
+    .default({ listen: "127.0.0.1:9095" }),
+  probes: z.array(probeConfig).default([]),
+  /** Unattended runs: acknowledge alerts after this delay; such acks are labelled synthetic. */
+  autoAck: z.strictObject({ after: duration }).optional(),
+  reportsDir: z.string().default("reports"),
+});
+
+export type ProxyConfig = z.output<typeof proxyConfig>;
+export type ServiceConfig = z.output<typeof serviceConfig>;
+export type RedisConfig = z.output<typeof redisConfig>;
+export type ProcessConfig = z.output<typeof processConfig>;
+export type ProbeConfig = z.output<typeof probeConfig>;
+export type GamedayConfig = z.output<typeof configSchema>;
+export type GamedayConfigInput = z.input<typeof configSchema>;

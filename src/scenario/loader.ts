@@ -1,0 +1,213 @@
+// Loads scenario and config files (.ts via Node's type stripping, or .js/.mjs) and validates them.
+// Nothing is started before every file given has validated.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { targetsView } from "../env/reference-targets.ts";
+import { configSchema, type GamedayConfig } from "./config.ts";
+import { type Problem, ValidationError, problemsFromZod } from "./errors.ts";
+import { type FaultSpec, type Scenario, scenarioSchema } from "./schema.ts";
+
+export interface LoadedScenario {
+  file: string;
+  scenario: Scenario;
+}
+
+/** Validates a plain object as a scenario; never throws anything but ValidationError. */
+export function validateScenario(value: unknown, file: string): Scenario {
+  let parsed: ReturnType<typeof scenarioSchema.safeParse>;
+  try {
+    parsed = scenarioSchema.safeParse(value);
+  } catch (err) {
+    // zod can throw on exotic inputs (getters that throw, revoked proxies); report, don't crash.
+    throw new ValidationError([
+      { file, path: "", message: `cannot be read as a scenario: ${(err as Error).message}` },
+    ]);
+  }
+  if (!parsed.success) throw new ValidationError(problemsFromZod(file, parsed.error));
+  const problems = conflictProblems(parsed.data, file);
+  if (problems.length) throw new ValidationError(problems);
+  return parsed.data;
+}
+
+export function validateConfig(value: unknown, file: string): GamedayConfig {
+  let parsed: ReturnType<typeof configSchema.safeParse>;
+  try {
+    parsed = configSchema.safeParse(value);
+  } catch (err) {
+    throw new ValidationError([
+      { file, path: "", message: `cannot be read as a config: ${(err as Error).message}` },
+    ]);
+  }
+  if (!parsed.success) throw new ValidationError(problemsFromZod(file, parsed.error));
+  const names = new Map<string, string>();
+  const problems: Problem[] = [];
+  const all: Array<[string, string]> = [
+    ...parsed.data.proxies.map((p) => ["proxies", p.name] as [string, string]),
+    ...parsed.data.services.map((p) => ["services", p.name] as [string, string]),
+    ...parsed.data.redis.map((p) => ["redis", p.name] as [string, string]),
+    ...parsed.data.processes.map((p) => ["processes", p.name] as [string, string]),
+  ];
+  for (const [section, name] of all) {
+    const prev = names.get(name);
+    if (prev)
+      problems.push({ file, path: section, message: `name "${name}" is used twice (also in ${prev})` });
+    names.set(name, section);
+  }
+  if (problems.length) throw new ValidationError(problems);
+  return parsed.data;
+}
+
+/** Window of a fault on the timeline; redis purges are instants. */
+function faultWindow(at: number, f: FaultSpec, scenarioEnd: number): [number, number] {
+  if (f.kind === "redis") return [at, at];
+  const d = "duration" in f && f.duration !== undefined ? f.duration : scenarioEnd - at;
+  return [at, at + d];
+}
+
+function conflictProblems(s: Scenario, file: string): Problem[] {
+  const problems: Problem[] = [];
+  const end = s.duration ?? Number.MAX_SAFE_INTEGER;
+  const injects = s.timeline.flatMap((step, i) =>
+    step.inject ? [{ at: step.at, inject: step.inject, i }] : [],
+  );
+  for (let a = 0; a < injects.length; a++) {
+    for (let b = a + 1; b < injects.length; b++) {
+      const fa = injects[a]!;
+      const fb = injects[b]!;
+      if (fa.inject.target !== fb.inject.target || fa.inject.kind !== fb.inject.kind) continue;
+      const [a0, a1] = faultWindow(fa.at, fa.inject, end);
+      const [b0, b1] = faultWindow(fb.at, fb.inject, end);
+      const overlap = fa.inject.kind === "redis" ? a0 === b0 : a0 < b1 && b0 < a1;
+      if (overlap) {
+        problems.push({
+          file,
+          path: `timeline.${fb.i}.inject`,
+          message: `conflicts with timeline.${fa.i}: two ${fb.inject.kind} faults on "${fb.inject.target}" at the same time`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+/** Checks that every target a scenario names exists in the config; lists the known names otherwise. */
+export function checkTargets(s: Scenario, config: GamedayConfig, file: string): Problem[] {
+  const problems: Problem[] = [];
+  const known = {
+    toxiproxy: config.proxies.filter((p) => p.kind === "toxiproxy").map((p) => p.name),
+    http: config.proxies.filter((p) => p.kind === "http").map((p) => p.name),
+    redis: config.redis.map((r) => r.name),
+    "http-action": config.services.map((r) => r.name),
+    process: config.processes.map((r) => r.name),
+  } as const;
+  const what = {
+    toxiproxy: "Toxiproxy proxy",
+    http: "HTTP fault proxy",
+    redis: "Redis",
+    "http-action": "service",
+    process: "process",
+  };
+  s.timeline.forEach((step, i) => {
+    const f = step.inject;
+    if (!f) return;
+    const names: readonly string[] = known[f.kind];
+    if (!names.includes(f.target)) {
+      problems.push({
+        file,
+        path: `timeline.${i}.inject.target`,
+        message: `unknown ${what[f.kind]} "${f.target}" (known: ${names.length ? names.join(", ") : "none in the config"})`,
+      });
+    }
+  });
+  const services = config.services.map((x) => x.name);
+  s.runbook?.steps.forEach((st, i) => {
+    st.actions.forEach((a, j) => {
+      if ((a.kind === "http" || a.kind === "smoke") && !services.includes(a.target)) {
+        problems.push({
+          file,
+          path: `runbook.steps.${i}.actions.${j}.target`,
+          message: `unknown service "${a.target}" (known: ${services.join(", ") || "none in the config"})`,
+        });
+      }
+    });
+  });
+  const loadTarget = s.load?.target;
+  if (loadTarget !== undefined) {
+    const all = [...services, ...config.proxies.map((p) => p.name)];
+    if (!all.includes(loadTarget)) {
+      problems.push({
+        file,
+        path: "load.target",
+        message: `unknown service or proxy "${loadTarget}" (known: ${all.join(", ")})`,
+      });
+    }
+  }
+  return problems;
+}
+
+async function importDefault(file: string): Promise<unknown> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+  } catch (err) {
+    const e = err as Error;
+    throw new ValidationError([{ file, path: "", message: `cannot be loaded: ${e.message.split("\n")[0]}` }]);
+  }
+  if (mod.default === undefined) {
+    throw new ValidationError([
+      { file, path: "", message: "has no default export (export default defineScenario({...}))" },
+    ]);
+  }
+  return mod.default;
+}
+
+const SCENARIO_FILE = /\.(ts|mts|js|mjs)$/;
+
+/** Expands files and folders (a folder's top-level scenario files, sorted) into scenario file paths. */
+export function scenarioFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!existsSync(p)) throw new ValidationError([{ file: p, path: "", message: "no such file or folder" }]);
+    if (statSync(p).isDirectory()) {
+      for (const f of readdirSync(p).sort()) {
+        if (SCENARIO_FILE.test(f) && !f.endsWith(".d.ts") && statSync(join(p, f)).isFile())
+          out.push(join(p, f));
+      }
+    } else out.push(p);
+  }
+  return out;
+}
+
+/** Loads and validates every scenario; all problems of all files in one ValidationError. */
+export async function loadScenarios(paths: string[], config?: GamedayConfig): Promise<LoadedScenario[]> {
+  const files = scenarioFiles(paths);
+  const problems: Problem[] = [];
+  const loaded: LoadedScenario[] = [];
+  const ids = new Map<string, string>();
+  for (const file of files) {
+    try {
+      const scenario = validateScenario(await importDefault(file), file);
+      if (config) problems.push(...checkTargets(scenario, targetsView(config), file));
+      const prev = ids.get(scenario.id);
+      if (prev) problems.push({ file, path: "id", message: `"${scenario.id}" is also the id of ${prev}` });
+      ids.set(scenario.id, file);
+      loaded.push({ file, scenario });
+    } catch (err) {
+      if (err instanceof ValidationError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
+  if (files.length === 0)
+    problems.push({ file: paths.join(" "), path: "", message: "no scenario files found" });
+  if (problems.length) throw new ValidationError(problems);
+  return loaded;
+}
+
+export async function loadConfig(file: string): Promise<GamedayConfig> {
+  return validateConfig(await importDefault(file), file);
+}
+
+export function scenarioIdFromFile(file: string): string {
+  return basename(file).replace(SCENARIO_FILE, "");
+}

@@ -1,0 +1,319 @@
+// The scenario model: what a team writes (input) and what the engine runs (output, durations in ms).
+// Shape follows Chaos Toolkit (steady-state hypothesis → method → rollbacks) and k6's vocabulary.
+import { z } from "zod";
+import { parseDuration } from "./duration.ts";
+
+export const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const name = z.string().min(1, "must not be empty");
+const ratio = z.number().min(0).max(1);
+
+// ---- faults ----------------------------------------------------------------------------------------
+
+export const TOXIC_TYPES = [
+  "latency",
+  "timeout",
+  "down",
+  "reset_peer",
+  "bandwidth",
+  "slow_close",
+  "slicer",
+  "limit_data",
+] as const;
+
+export const toxiproxyFault = z.strictObject({
+  kind: z.literal("toxiproxy"),
+  target: name,
+  toxic: z.enum(TOXIC_TYPES),
+  /** Toxiproxy toxic attributes, e.g. { latency: 300, jitter: 50 } or { timeout: 0 }. */
+  attributes: z.record(z.string(), z.number()).default({}),
+  stream: z.enum(["upstream", "downstream"]).default("downstream"),
+  toxicity: ratio.default(1),
+  duration,
+});
+
+export const HTTP_FAULT_STATUSES = [429, 500, 502, 503, 504] as const;
+
+export const httpMatch = z.strictObject({
+  method: z.string().toUpperCase().optional(),
+  pathPrefix: z.string().startsWith("/").optional(),
+  header: z.strictObject({ name: name, value: z.string() }).optional(),
+});
+
+export const httpFault = z
+  .strictObject({
+    kind: z.literal("http"),
+    target: name,
+    status: z
+      .number()
+      .int()
+      .refine((s) => (HTTP_FAULT_STATUSES as readonly number[]).includes(s), {
+        message: `status must be one of ${HTTP_FAULT_STATUSES.join(", ")}`,
+      })
+      .optional(),
+    retryAfter: duration.optional(),
+    body: z.string().optional(),
+    latency: duration.optional(),
+    abort: z.boolean().default(false),
+    match: httpMatch.default({}),
+    /** Share of matching requests affected, 0–100. */
+    percent: z.number().min(0).max(100).default(100),
+    duration,
+  })
+  .refine((f) => f.status !== undefined || f.latency !== undefined || f.abort, {
+    message: "an http fault needs a status, a latency or abort: true",
+  });
+
+export const redisFault = z.strictObject({
+  kind: z.literal("redis"),
+  target: name,
+  /** "all" is FLUSHDB; a pattern is SCAN MATCH + UNLINK (never KEYS). */
+  purge: z.union([z.literal("all"), z.strictObject({ pattern: z.string().min(1) })]),
+});
+
+export const httpCall = z.strictObject({
+  method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("POST"),
+  path: z.string().startsWith("/"),
+  body: z.unknown().optional(),
+  expectStatus: z.number().int().min(100).max(599).optional(),
+});
+
+export const httpActionFault = z.strictObject({
+  kind: z.literal("http-action"),
+  /** A service from the config. */
+  target: name,
+  apply: httpCall,
+  /** Undo call; when absent and `read` is given, the previous value read back is PUT/POSTed again. */
+  revert: httpCall.optional(),
+  /** Read endpoint used to capture the previous value before applying (journalled for cleanup). */
+  read: z.strictObject({ path: z.string().startsWith("/") }).optional(),
+  /** How long the change stays; absent means until the end of the scenario. */
+  duration: duration.optional(),
+});
+
+export const processFault = z.strictObject({
+  kind: z.literal("process"),
+  target: name,
+  signal: z.enum(["SIGSTOP", "SIGKILL", "SIGTERM"]),
+  /** For SIGKILL/SIGTERM: start the process again when the fault ends. */
+  restart: z.boolean().default(true),
+  duration: duration.optional(),
+});
+
+export const faultSpec = z.discriminatedUnion("kind", [
+  toxiproxyFault,
+  httpFault,
+  redisFault,
+  httpActionFault,
+  processFault,
+]);
+
+// ---- runbook steps (rollback drill) -------------------------------------------------------------
+
+export const runbookAction = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("declare"),
+    severity: z.enum(["Sev-1", "Sev-2", "Sev-3"]),
+    note: z.string().optional(),
+  }),
+  z.strictObject({ kind: z.literal("http"), target: name, call: httpCall }),
+  z.strictObject({ kind: z.literal("wait-healthy"), within: duration }),
+  z.strictObject({
+    kind: z.literal("smoke"),
+    target: name,
+    flows: z.array(z.strictObject({ name: name, call: httpCall })).min(1),
+  }),
+  z.strictObject({ kind: z.literal("check-cost"), maxUsd: z.number().positive(), within: duration }),
+  z.strictObject({ kind: z.literal("alerts-cleared"), names: z.array(name).default([]), within: duration }),
+  z.strictObject({ kind: z.literal("note"), text: z.string() }),
+]);
+
+export const runbookStep = z.strictObject({
+  id: name,
+  title: name,
+  actions: z.array(runbookAction).min(1),
+});
+
+// ---- timeline ----------------------------------------------------------------------------------------
+
+/**
+ * A step at an offset from the scenario start: either a fault to inject, or a decision that
+ * records t_decision and executes the scenario's runbook, timing each step.
+ */
+export const timelineStep = z
+  .strictObject({
+    at: duration,
+    name: z.string().optional(),
+    inject: faultSpec.optional(),
+    decide: z.string().min(1).optional(),
+  })
+  .refine((st) => (st.inject === undefined) !== (st.decide === undefined), {
+    message: "a timeline step needs exactly one of inject or decide",
+  });
+
+// ---- load ----------------------------------------------------------------------------------------------
+
+export const stage = z.strictObject({ duration, target: z.number().nonnegative() });
+
+export const k6Load = z.strictObject({
+  kind: z.literal("k6"),
+  /** Path of a k6 script (TypeScript or JavaScript), relative to the scenario file's folder or the project. */
+  script: z.string().min(1),
+  executor: z
+    .enum(["constant-arrival-rate", "ramping-arrival-rate", "constant-vus"])
+    .default("constant-arrival-rate"),
+  /** Requests per second (arrival-rate executors). */
+  rate: z.number().positive().optional(),
+  vus: z.number().int().positive().optional(),
+  maxVUs: z.number().int().positive().optional(),
+  stages: z.array(stage).optional(),
+  duration: duration.optional(),
+  /** Service (config name) or proxy whose URL is passed to the script as TARGET_URL. */
+  target: z.string().optional(),
+  env: z.record(z.string(), z.string()).default({}),
+  tags: z.record(z.string(), z.string()).default({}),
+  /** Which responses count as failures in error rate. */
+  failOn: z.array(z.enum(["5xx", "429", "4xx", "network"])).default(["5xx", "429", "network"]),
+});
+
+// ---- steady state, expectations, stop conditions ----------------------------------------------------
+
+export const steadyState = z.strictObject({
+  p95Ms: z.number().positive().optional(),
+  errorRate: ratio.optional(),
+  /** Unit cost in USD per request must stay at or below this. */
+  unitCostUsd: z.number().positive().optional(),
+  /** How long every condition must hold for recovery to count. */
+  sustain: duration.default(60_000),
+});
+
+const comparison = z.enum(["<", "<=", ">", ">=", "=="]);
+
+/** An assertion over one series in one window of the run, e.g. depth-k during the fault is below 8. */
+export const seriesCheck = z.strictObject({
+  name: name,
+  series: name,
+  window: z.enum(["baseline", "fault", "after", "run"]).default("fault"),
+  agg: z.enum(["min", "max", "mean", "last", "sum", "count", "p95"]).default("mean"),
+  op: comparison,
+  value: z.number(),
+  /** A soft check turns WARN instead of FAIL. */
+  hard: z.boolean().default(true),
+});
+
+export const expectations = z.strictObject({
+  alert: z
+    .strictObject({
+      name: name,
+      /** Receiver the alert must arrive on, e.g. "security" for the PII probe. */
+      receiver: z.string().optional(),
+      ttd: duration.optional(),
+      mtta: duration.optional(),
+    })
+    .optional(),
+  failover: z
+    .strictObject({
+      /** Value of the `provider` tag that marks the secondary. */
+      to: name,
+      within: duration,
+      success: ratio.default(1),
+    })
+    .optional(),
+  /** First observation of the mitigation signal: a series crossing a value after t_inject. */
+  mitigation: z
+    .strictObject({ series: name, op: comparison, value: z.number(), within: duration })
+    .optional(),
+  ttr: duration.optional(),
+  unitCostUsd: z.strictObject({ max: z.number().positive(), within: duration.optional() }).optional(),
+  errorBudget: z.strictObject({ slo: ratio, maxBurnPct: z.number().positive() }).optional(),
+  checks: z.array(seriesCheck).default([]),
+  /** Warn margin as a share of each time target: measured within target × (1 + margin) is WARN. */
+  warnMargin: z.number().min(0).max(1).default(0.1),
+});
+
+export const stopConditions = z.strictObject({
+  errorRate: z.strictObject({ above: ratio, for: duration.default(0) }).optional(),
+  p95Ms: z.strictObject({ above: z.number().positive(), for: duration.default(0) }).optional(),
+});
+
+export const actionItem = z.strictObject({ title: name, owner: name, eta: z.string().min(1) });
+
+export const record = z.strictObject({
+  residualRisk: z.string().default(""),
+  actionOwner: z.string().default(""),
+  actions: z.array(actionItem).default([]),
+  /** The seed matrix columns, for the report. */
+  injection: z.string().optional(),
+  expected: z.string().optional(),
+  evidence: z.string().optional(),
+});
+
+export const scenarioSchema = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "id must be lowercase letters, digits and dashes"),
+    title: name,
+    owner: name,
+    hypothesis: name,
+    tags: z.array(z.string()).default([]),
+    load: k6Load.optional(),
+    steadyState: steadyState.default({ sustain: 60_000 }),
+    /** Time before the first step used as the baseline window. Defaults to the first step's offset. */
+    baseline: duration.optional(),
+    timeline: z.array(timelineStep).default([]),
+    runbook: z.strictObject({ file: z.string().optional(), steps: z.array(runbookStep).min(1) }).optional(),
+    expect: expectations.default({ checks: [], warnMargin: 0.1 }),
+    stopIf: stopConditions.default({}),
+    /** Total planned duration; defaults to the load duration or the end of the last fault plus sustain. */
+    duration: duration.optional(),
+    record: record.default({ residualRisk: "", actionOwner: "", actions: [] }),
+  })
+  .superRefine((s, ctx) => {
+    s.timeline.forEach((step, i) => {
+      if (step.decide !== undefined && !s.runbook) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["timeline", i, "decide"],
+          message: "a decision step needs a runbook",
+        });
+      }
+    });
+    if (
+      s.expect.ttr !== undefined &&
+      s.steadyState.p95Ms === undefined &&
+      s.steadyState.errorRate === undefined
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["steadyState"],
+        message: "expect.ttr needs a steady state (p95Ms or errorRate) to recover to",
+      });
+    }
+  });
+
+export type FaultSpec = z.output<typeof faultSpec>;
+export type FaultSpecInput = z.input<typeof faultSpec>;
+export type FaultKind = FaultSpec["kind"];
+export type ToxiproxyFault = z.output<typeof toxiproxyFault>;
+export type HttpFault = z.output<typeof httpFault>;
+export type RedisFault = z.output<typeof redisFault>;
+export type HttpActionFault = z.output<typeof httpActionFault>;
+export type ProcessFault = z.output<typeof processFault>;
+export type HttpCall = z.output<typeof httpCall>;
+export type RunbookAction = z.output<typeof runbookAction>;
+export type RunbookStep = z.output<typeof runbookStep>;
+export type TimelineStep = z.output<typeof timelineStep>;
+export type K6Load = z.output<typeof k6Load>;
+export type SteadyState = z.output<typeof steadyState>;
+export type SeriesCheck = z.output<typeof seriesCheck>;
+export type Expectations = z.output<typeof expectations>;
+export type StopConditions = z.output<typeof stopConditions>;
+export type ScenarioRecord = z.output<typeof record>;
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;

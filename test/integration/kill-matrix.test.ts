@@ -1,0 +1,296 @@
+// Never leave a fault behind: every fault kind × every way a run can die (SIGINT, SIGTERM,
+// SIGKILL followed by `gameday cleanup`) ends with zero faults on the real targets.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { join, resolve } from "node:path";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toolPath } from "../../src/env/local.ts";
+import { freePort, ManagedProcess, sleep } from "../../src/env/process.ts";
+
+const root = resolve(import.meta.dirname, "../..");
+const main = join(root, "src/cli/main.ts");
+// Inside the repo, so the generated scenario and config files resolve `import … from "gameday"`.
+mkdirSync(join(root, "reports", "tmp"), { recursive: true });
+const work = mkdtempSync(join(root, "reports", "tmp", "kill-"));
+const logDir = join(work, "logs");
+
+let toxiproxy: ManagedProcess;
+let toxiPort: number;
+let proxy: ManagedProcess;
+let proxyPort: number;
+let redis: ManagedProcess;
+let redisPort: number;
+let flags: Server;
+let flagsPort: number;
+let upstreamPort: number;
+let upstream: Server;
+const flagState: { large_model: boolean } = { large_model: true };
+
+beforeAll(async () => {
+  upstreamPort = await freePort();
+  upstream = createServer((_req, res) => res.end("ok")).listen(upstreamPort, "127.0.0.1");
+  toxiPort = await freePort();
+  toxiproxy = await ManagedProcess.start({
+    name: "toxiproxy-server",
+    command: toolPath("toxiproxy-server", "TOXIPROXY_SERVER_BIN"),
+    args: ["-host", "127.0.0.1", "-port", String(toxiPort)],
+    logDir,
+    ready: { http: `http://127.0.0.1:${toxiPort}/version` },
+  });
+  proxyPort = await freePort();
+  proxy = await ManagedProcess.start({
+    name: "gameday-proxy",
+    command: process.execPath,
+    args: [
+      "--disable-warning=ExperimentalWarning",
+      main,
+      "proxy",
+      "--listen",
+      `127.0.0.1:${proxyPort}`,
+      "--upstream",
+      `http://127.0.0.1:${upstreamPort}`,
+    ],
+    logDir,
+    ready: { http: `http://127.0.0.1:${proxyPort}/__gameday/health` },
+  });
+  redisPort = await freePort();
+  redis = await ManagedProcess.start({
+    name: "redis",
+    command: "redis-server",
+    args: ["--bind", "127.0.0.1", "--port", String(redisPort), "--save", "", "--appendonly", "no"],
+    logDir,
+    ready: { tcp: { host: "127.0.0.1", port: redisPort } },
+  });
+  flagsPort = await freePort();
+  flags = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => {
+      body += c;
+    });
+    req.on("end", () => {
+      if (req.method === "PUT") Object.assign(flagState, JSON.parse(body || "{}"));
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify(flagState));
+    });
+  }).listen(flagsPort, "127.0.0.1");
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([toxiproxy?.stop(), proxy?.stop(), redis?.stop()]);
+  flags?.close();
+  upstream?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+type Kind = "toxiproxy" | "http" | "redis" | "http-action" | "process";
+
+function scenarioFor(kind: Kind): string {
+  const inject: Record<Kind, string> = {
+    toxiproxy: `fault.latency("up", { latency: 200, duration: "60s" })`,
+    http: `fault.httpStatus("front", { status: 503, duration: "60s" })`,
+    redis: `fault.cachePurge("cache", { pattern: "k:*" })`,
+    "http-action": `fault.httpAction("flags", { apply: { method: "PUT", path: "/flags", body: { large_model: false } }, read: { path: "/flags" }, duration: "60s" })`,
+    process: `fault.signal("victim", "SIGSTOP", { duration: "60s" })`,
+  };
+  return `import { defineScenario, fault } from "gameday";
+export default defineScenario({
+  id: "kill-${kind}",
+  title: "kill test ${kind}",
+  owner: "SRE",
+  hypothesis: "the fault is undone however the run dies",
+  duration: "60s",
+  timeline: [{ at: "300ms", inject: ${inject[kind]} }],
+});
+`;
+}
+
+function configFile(dir: string): string {
+  const file = join(dir, "kill.config.ts");
+  writeFileSync(
+    file,
+    `import { defineConfig } from "gameday";
+export default defineConfig({
+  provider: "local",
+  toxiproxy: { api: "127.0.0.1:${toxiPort}" },
+  proxies: [
+    { kind: "toxiproxy", name: "up", listen: "127.0.0.1:0", upstream: "127.0.0.1:${upstreamPort}" },
+    { kind: "http", name: "front", listen: "127.0.0.1:${proxyPort}", upstream: "http://127.0.0.1:${upstreamPort}" },
+  ],
+  services: [{ name: "flags", url: "http://127.0.0.1:${flagsPort}", health: "/flags" }],
+  redis: [{ name: "cache", url: "redis://127.0.0.1:${redisPort}" }],
+  processes: [{ name: "victim", command: ["${process.execPath}", "-e", "setInterval(() => {}, 1000)"] }],
+  receiver: { listen: "127.0.0.1:0" },
+});
+`,
+  );
+  return file;
+}
+
+async function faultsLeft(kind: Kind, runDir: string): Promise<string[]> {
+  switch (kind) {
+    case "toxiproxy": {
+      const res = await fetch(`http://127.0.0.1:${toxiPort}/proxies`);
+      const proxies = (await res.json()) as Record<
+        string,
+        { toxics: Array<{ name: string }>; enabled: boolean }
+      >;
+      return Object.entries(proxies).flatMap(([n, p]) => [
+        ...p.toxics.map((t) => `${n}:${t.name}`),
+        ...(p.enabled ? [] : [`${n} disabled`]),
+      ]);
+    }
+    case "http": {
+      const res = await fetch(`http://127.0.0.1:${proxyPort}/__gameday/rules`);
+      const rules = (await res.json()) as Array<{ tag: string }> | { rules: Array<{ tag: string }> };
+      return (Array.isArray(rules) ? rules : rules.rules).map((r) => r.tag);
+    }
+    case "redis":
+      return [];
+    case "http-action":
+      return flagState.large_model ? [] : ["large_model=false"];
+    case "process": {
+      const pids = JSON.parse(readFileSync(join(runDir, "env", "pids.json"), "utf8")) as Record<
+        string,
+        number
+      >;
+      const pid = pids.victim;
+      if (pid === undefined) return [];
+      const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, "utf8") : "";
+      return /\) T /.test(stat) ? [`victim ${pid} stopped`] : [];
+    }
+  }
+}
+
+function startRun(kind: Kind): {
+  child: ChildProcess;
+  dir: string;
+  reports: string;
+  done: Promise<number | null>;
+} {
+  const dir = mkdtempSync(join(work, `${kind}-`));
+  writeFileSync(join(dir, "scenario.ts"), scenarioFor(kind));
+  const cfg = configFile(dir);
+  const reports = join(dir, "reports");
+  const child = spawn(
+    process.execPath,
+    [
+      "--disable-warning=ExperimentalWarning",
+      main,
+      "run",
+      join(dir, "scenario.ts"),
+      "--config",
+      cfg,
+      "--out",
+      reports,
+      "--quiet",
+    ],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c;
+  });
+  child.stderr?.on("data", (c: Buffer) => {
+    out += c;
+  });
+  const done = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  done.then(() => {
+    if (process.env.GAMEDAY_DEBUG) console.log(out);
+  });
+  return { child, dir, reports, done };
+}
+
+async function waitForApplied(reports: string): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const runs = existsSync(reports)
+      ? spawnSync("ls", [reports]).stdout.toString().trim().split("\n").filter(Boolean)
+      : [];
+    const runDir = runs[0] ? join(reports, runs[0]) : undefined;
+    if (
+      runDir &&
+      existsSync(join(runDir, "journal.jsonl")) &&
+      readFileSync(join(runDir, "journal.jsonl"), "utf8").includes('"type":"fault.applied"')
+    ) {
+      return runDir;
+    }
+    await sleep(50);
+  }
+  throw new Error("the fault was never applied");
+}
+
+function runAsync(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => {
+      output += c;
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      output += c;
+    });
+    child.on("exit", (code) => resolve({ code, output }));
+  });
+}
+
+const kinds: Kind[] = ["toxiproxy", "http", "redis", "http-action", "process"];
+const deaths = ["SIGINT", "SIGTERM", "SIGKILL"] as const;
+
+describe("kill matrix: no fault survives its run", () => {
+  for (const kind of kinds) {
+    for (const death of deaths) {
+      it(`${kind} × ${death}${death === "SIGKILL" ? " + gameday cleanup" : ""}`, async () => {
+        if (kind === "redis") {
+          const r = new Redis(redisPort, "127.0.0.1");
+          await r.mset("k:1", "a", "k:2", "b", "other", "c");
+          r.disconnect();
+        }
+        const run = startRun(kind);
+        const runDir = await waitForApplied(run.reports);
+        if (kind !== "redis") expect(await faultsLeft(kind, runDir)).not.toEqual([]);
+        run.child.kill(death);
+        const code = await run.done;
+        if (death === "SIGKILL") {
+          // SIGKILL gives the harness no chance: the fault is still there until cleanup.
+          if (kind !== "redis") expect(await faultsLeft(kind, runDir)).not.toEqual([]);
+          const runId = runDir.split("/").at(-1)!;
+          // Async: the flags service lives in this test process and must keep answering meanwhile.
+          const cleanup = await runAsync(["cleanup", "--run", runId, "--out", run.reports]);
+          expect(cleanup.code, cleanup.output).toBe(0);
+          expect(cleanup.output).toMatch(/cleaned up 1 run/);
+        } else {
+          expect(code).toBe(130);
+          const journal = readFileSync(join(runDir, "journal.jsonl"), "utf8");
+          expect(journal).toContain('"type":"fault.reverted"');
+          expect(journal).toContain('"interrupted":true');
+        }
+        expect(await faultsLeft(kind, runDir)).toEqual([]);
+        if (kind === "redis") {
+          const r = new Redis(redisPort, "127.0.0.1");
+          expect(await r.exists("k:1", "k:2")).toBe(0);
+          expect(await r.get("other")).toBe("c");
+          r.disconnect();
+        }
+        // Nothing the run started is left running either.
+        if (existsSync(join(runDir, "env", "pids.json"))) {
+          const pids = JSON.parse(readFileSync(join(runDir, "env", "pids.json"), "utf8")) as Record<
+            string,
+            number
+          >;
+          for (const pid of Object.values(pids))
+            expect(
+              existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8")),
+            ).toBe(false);
+        }
+      }, 60_000);
+    }
+  }
+});

@@ -1,0 +1,72 @@
+// A stand-in for the Ops Copilot's POST /v1/chat on a free loopback port, for the load tests and
+// benchmarks: answers with x-provider and x-cost-usd, 502 for every `failEvery`-th request, and
+// counts what it served (the ground truth the k6 samples are checked against).
+import { createServer } from "node:http";
+import { fileURLToPath } from "node:url";
+import { freePort } from "../../src/env/process.ts";
+
+export interface ChatServerOptions {
+  /** Every n-th request answers 502 from provider "primary"; 0 = never. */
+  failEvery?: number;
+  /** Delay before answering, ms. */
+  delayMs?: number;
+}
+
+export interface ChatServer {
+  url: string;
+  served: { total: number; byStatus: Record<number, number>; prompts: Set<string>; users: Set<string> };
+  close(): Promise<void>;
+}
+
+export async function startChatServer(o: ChatServerOptions = {}): Promise<ChatServer> {
+  const served: ChatServer["served"] = { total: 0, byStatus: {}, prompts: new Set(), users: new Set() };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const n = ++served.total;
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { prompt?: string; user?: string };
+        if (body.prompt) served.prompts.add(body.prompt);
+        if (body.user) served.users.add(body.user);
+      } catch {
+        // counted anyway; the tests look at prompts only where the script sends JSON
+      }
+      const fail =
+        req.url === "/v1/chat" && o.failEvery !== undefined && o.failEvery > 0 && n % o.failEvery === 0;
+      const status = req.url !== "/v1/chat" ? 404 : fail ? 502 : 200;
+      served.byStatus[status] = (served.byStatus[status] ?? 0) + 1;
+      const answer = () => {
+        res.writeHead(status, {
+          "content-type": "application/json",
+          "x-provider": fail ? "primary" : "secondary",
+          "x-cost-usd": fail ? "0" : "0.0021",
+        });
+        res.end(JSON.stringify({ answer: fail ? null : "ok" }));
+      };
+      if (o.delayMs) setTimeout(answer, o.delayMs);
+      else answer();
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    served,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// Standalone (benchmarks run the server in its own process so it does not share an event loop
+// with the ingest being measured): `node load-chat-server.ts [failEvery]` prints its URL.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const srv = await startChatServer({ failEvery: Number(process.argv[2] ?? "0") });
+  process.stdout.write(`${srv.url}\n`);
+  const stop = () => void srv.close().then(() => process.exit(0));
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}

@@ -1,0 +1,333 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { RunResult } from "../../src/engine/result.ts";
+import {
+  CHECKLIST_FILE,
+  evaluatePrr,
+  loadPrr,
+  type Prr,
+  prrCheck,
+  prrSchema,
+  prrSign,
+  prrStatus,
+  renderPrrChecklist,
+} from "../../src/prr/index.ts";
+import { keygen, ROLES } from "../../src/sign/index.ts";
+
+const NOW = new Date("2026-03-10T12:00:00Z");
+const DAY = 86_400_000;
+const sample = JSON.parse(
+  readFileSync(new URL("../fixtures/result-sample.json", import.meta.url), "utf8"),
+) as RunResult;
+
+/** A small repository: runbook, rule file, lockfile, two gameday runs. */
+function makeRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), "gameday-prr-"));
+  mkdirSync(join(root, "runbooks"));
+  writeFileSync(
+    join(root, "runbooks/rollback.md"),
+    "# Rollback\n## Trigger\n1. Declare Sev-2\n2. large_model=false\n",
+  );
+  mkdirSync(join(root, "rules"));
+  writeFileSync(
+    join(root, "rules/copilot.yml"),
+    "groups:\n  - name: copilot\n    rules:\n      - alert: LLMProviderDown\n        expr: up == 0\n      - alert: P95LatencySLOBreach\n        expr: x > 1\n",
+  );
+  writeFileSync(
+    join(root, "package.json"),
+    JSON.stringify({ dependencies: { zod: "4.6.7" }, devDependencies: { vitest: "4.1.12" } }),
+  );
+  writeFileSync(join(root, "package-lock.json"), "{}");
+  writeRun(root, "old", NOW.getTime() - 20 * DAY, "PASS");
+  writeRun(root, "new", NOW.getTime() - 2 * DAY, "PASS");
+  return root;
+}
+
+function writeRun(root: string, name: string, endedAt: number, verdict: "PASS" | "FAIL"): void {
+  const r = structuredClone(sample);
+  r.runId = name;
+  r.startedAt = endedAt - 60_000;
+  r.endedAt = endedAt;
+  for (const s of r.scenarios) s.verdict = verdict;
+  mkdirSync(join(root, "reports", name), { recursive: true });
+  writeFileSync(join(root, "reports", name, "result.json"), JSON.stringify(r));
+}
+
+function prr(items: Prr["items"]): Prr {
+  return {
+    service: "Ops Copilot API (v2)",
+    owners: { sre: "IC", security: "AppSec", product: "PM", platform: "EM" },
+    items,
+  };
+}
+
+const item = (
+  id: string,
+  check: Prr["items"][number]["check"],
+  exception?: Prr["items"][number]["exception"],
+) => ({
+  id,
+  category: "runbooks" as const,
+  title: id,
+  check,
+  exception,
+});
+
+describe("PRR evidence checks", () => {
+  let root: string;
+  beforeAll(() => {
+    root = makeRoot();
+  });
+  const one = (check: Prr["items"][number]["check"]) =>
+    evaluatePrr(prr([item("x", check)]), { now: NOW, root }).items[0]!;
+
+  it("runbook: green with every required phrase, red naming what is missing", () => {
+    expect(
+      one({ kind: "runbook", file: "runbooks/rollback.md", require: ["trigger", "Declare Sev-2"] }).status,
+    ).toBe("green");
+    const r = one({
+      kind: "runbook",
+      file: "runbooks/rollback.md",
+      require: ["Trigger", "smoke tests", "RCA"],
+    });
+    expect(r).toMatchObject({ status: "red", reason: 'runbooks/rollback.md lacks: "smoke tests", "RCA"' });
+    expect(one({ kind: "runbook", file: "runbooks/none.md", require: [] }).reason).toBe(
+      "runbook runbooks/none.md does not exist",
+    );
+  });
+
+  it("alert-rules: finds alerts in Prometheus rule files by glob, names the missing ones", () => {
+    expect(
+      one({ kind: "alert-rules", files: ["rules/*.yml"], alerts: ["LLMProviderDown", "P95LatencySLOBreach"] })
+        .status,
+    ).toBe("green");
+    const r = one({
+      kind: "alert-rules",
+      files: ["rules/*.yml"],
+      alerts: ["LLMProviderDown", "UnitCostOverCap", "PIIBlocked"],
+    });
+    expect(r).toMatchObject({ status: "red", reason: "no alert rule for UnitCostOverCap, PIIBlocked" });
+    expect(one({ kind: "alert-rules", files: ["nowhere/*.yml"], alerts: ["A"] }).reason).toBe(
+      "no rule files match nowhere/*.yml",
+    );
+  });
+
+  it("gameday: judges the latest run per scenario, its verdict and its age", () => {
+    const scenarios = ["llm-provider-outage", "rollback-drill"];
+    expect(
+      one({ kind: "gameday", reports: "reports", scenarios, withinDays: 7, strict: false }),
+    ).toMatchObject({
+      status: "green",
+      evidence: ["reports/new/result.json"],
+    });
+    expect(
+      one({ kind: "gameday", reports: "reports", scenarios, withinDays: 1, strict: false }).reason,
+    ).toMatch(/llm-provider-outage: latest run new is 2 days old \(max 1\)/);
+    expect(
+      one({ kind: "gameday", reports: "reports", scenarios: ["spike-2x"], withinDays: 7, strict: false })
+        .reason,
+    ).toBe("spike-2x: no run found");
+    const other = makeRoot();
+    writeRun(other, "newest", NOW.getTime() - DAY, "FAIL");
+    const r = evaluatePrr(
+      prr([item("g", { kind: "gameday", reports: "reports", scenarios, withinDays: 7, strict: false })]),
+      {
+        now: NOW,
+        root: other,
+      },
+    ).items[0]!;
+    expect(r.reason).toMatch(/llm-provider-outage: latest run newest is FAIL/);
+  });
+
+  it("lockfile: needs package-lock.json and exact versions", () => {
+    expect(one({ kind: "lockfile", dir: ".", exact: true }).status).toBe("green");
+    const loose = makeRoot();
+    writeFileSync(
+      join(loose, "package.json"),
+      JSON.stringify({ dependencies: { zod: "^4.6.7", yaml: "2.9.1", x: "latest" } }),
+    );
+    const r = evaluatePrr(prr([item("l", { kind: "lockfile", dir: ".", exact: true })]), {
+      now: NOW,
+      root: loose,
+    }).items[0]!;
+    expect(r.reason).toBe("not pinned in package.json: zod@^4.6.7, x@latest");
+    expect(
+      evaluatePrr(prr([item("l", { kind: "lockfile", dir: ".", exact: false })]), { now: NOW, root: loose })
+        .items[0]!.status,
+    ).toBe("green");
+  });
+
+  it("file-exists and attest", () => {
+    expect(one({ kind: "file-exists", paths: ["package-lock.json"] }).status).toBe("green");
+    expect(one({ kind: "file-exists", paths: ["sbom.cdx.json"] }).reason).toBe("missing: sbom.cdx.json");
+    expect(one({ kind: "attest", by: "AppSec", at: "2026-03-01", note: "vault audited" }).status).toBe(
+      "green",
+    );
+    expect(one({ kind: "attest", by: "AppSec", at: "2026-04-01", note: "future" }).status).toBe("red");
+  });
+});
+
+describe("PRR exceptions", () => {
+  const red = { kind: "file-exists" as const, paths: ["sbom.cdx.json"] };
+  const status = (due: string) =>
+    evaluatePrr(
+      prr([item("sbom", red, { owner: "AppSec", due, reason: "SBOM tooling lands next sprint" })]),
+      {
+        now: NOW,
+        root: tmpdir(),
+      },
+    ).items[0]!;
+
+  it("accepts an exception up to 14 days out, including the 14th day", () => {
+    expect(status("2026-03-24").status).toBe("excepted");
+    expect(status("2026-03-10").status).toBe("excepted");
+    expect(status("2026-03-24").reason).toContain("excepted until 2026-03-24 (owner AppSec)");
+  });
+
+  it("fails an exception longer than 14 days or expired, saying why", () => {
+    expect(status("2026-03-25")).toMatchObject({
+      status: "red",
+      reason: expect.stringContaining(
+        "exception invalid: due 2026-03-25 is 15 days out; exceptions are time-boxed to at most 14 days",
+      ),
+    });
+    expect(status("2026-03-09").reason).toContain("exception invalid: expired on 2026-03-09");
+  });
+
+  it("requires an owner and a due date, reported as file: path: message", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gameday-prr-yaml-"));
+    const file = join(dir, "bad.prr.yaml");
+    writeFileSync(
+      file,
+      [
+        "service: S",
+        "owners: { sre: IC, security: AppSec, product: PM, platform: EM }",
+        "items:",
+        "  - id: sbom",
+        "    category: security",
+        "    title: SBOM",
+        "    check: { kind: file-exists, paths: [sbom.json] }",
+        "    exception: { reason: later, due: 10/03/2026 }",
+      ].join("\n"),
+    );
+    const err = await loadPrr(file).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    const msg = (err as Error).message;
+    expect(msg).toContain(`${file}: items.0.exception.owner:`);
+    expect(msg).toContain(`${file}: items.0.exception.due: must be a date YYYY-MM-DD`);
+    expect(msg).not.toContain("is not a valid date");
+    writeFileSync(
+      file,
+      [
+        "service: S",
+        "owners: { sre: IC, security: AppSec, product: PM, platform: EM }",
+        "items:",
+        "  - { id: sbom, category: security, title: a, check: { kind: file-exists, paths: [a] } }",
+        "  - { id: sbom, category: quotas, title: b, check: { kind: attest, by: a, at: '2026-02-30', note: n } }",
+      ].join("\n"),
+    );
+    const dup = ((await loadPrr(file).catch((e: Error) => e)) as Error).message;
+    expect(dup).toContain(`${file}: items.1.check.at: is not a valid date`);
+    writeFileSync(file, readFileSync(file, "utf8").replace("'2026-02-30'", "'2026-02-28'"));
+    expect(((await loadPrr(file).catch((e: Error) => e)) as Error).message).toBe(
+      `${file}: items.1.id: duplicate id "sbom"`,
+    );
+  });
+});
+
+describe("prr_checklist.md", () => {
+  it("reads like the seed: service, owners, ☑/☐ per category, sign-off line", () => {
+    const root = makeRoot();
+    const report = evaluatePrr(
+      prr([
+        item("rollback", { kind: "runbook", file: "runbooks/rollback.md", require: ["Trigger"] }),
+        {
+          ...item("sbom", { kind: "file-exists", paths: ["sbom.cdx.json"] }),
+          category: "security",
+          title: "SBOM stored",
+        },
+      ]),
+      { now: NOW, root },
+    );
+    const md = renderPrrChecklist(report);
+    expect(md).toContain(
+      "Service: Ops Copilot API (v2)\nOwners: Product (PM), Platform (EM), SRE (IC), Security (AppSec)\n",
+    );
+    expect(md).toContain("[☑] Runbooks: rollback\n[☐] Security: SBOM stored\n");
+    expect(md).toContain("Sign-off: SRE ☐  Security ☐  Product ☐  Platform ☐   Date: 2026-03-10");
+    expect(md).toContain("Readiness: 50% — 1 green, 0 excepted, 1 red.");
+    expect(renderPrrChecklist(report, { signed: ["sre", "platform"] })).toContain(
+      "Sign-off: SRE ☑  Security ☐  Product ☐  Platform ☑",
+    );
+    expect(renderPrrChecklist(report)).toBe(md);
+  });
+});
+
+describe("prrSign / prrStatus", () => {
+  it("is approved only when ready and all four roles signed the current checklist", async () => {
+    const root = makeRoot();
+    const keys = mkdtempSync(join(tmpdir(), "gameday-prr-keys-"));
+    const file = join(root, "svc.prr.yaml");
+    writeFileSync(
+      file,
+      JSON.stringify(
+        prr([
+          item("rollback", { kind: "runbook", file: "runbooks/rollback.md", require: ["Trigger"] }),
+          item(
+            "sbom",
+            { kind: "file-exists", paths: ["sbom.cdx.json"] },
+            { owner: "AppSec", due: "2026-03-20", reason: "next sprint" },
+          ),
+        ]),
+      ),
+    );
+    const outDir = join(root, "prr-out");
+    const opts = { now: NOW, root, outDir };
+    for (const role of ROLES.slice(0, 3))
+      await prrSign(file, { ...opts, role, keyFile: keygen(keys, role).privateKey });
+    let st = await prrStatus(file, opts);
+    expect(st.approved).toBe(false);
+    expect(st.problems).toEqual(["required role platform has no valid signature"]);
+    expect(st.report).toMatchObject({ green: 1, excepted: 1, red: 0, percent: 100 });
+    await prrSign(file, { ...opts, role: "platform", keyFile: keygen(keys, "platform").privateKey });
+    st = await prrStatus(file, { ...opts, trustDir: keys });
+    expect(st.problems).toEqual([]);
+    expect(st.approved).toBe(true);
+    expect(st.signedRoles).toEqual([...ROLES]);
+    expect(readFileSync(join(outDir, CHECKLIST_FILE), "utf8")).toContain("[☑] Runbooks: rollback, sbom");
+
+    // evidence changes after sign-off: the signed checklist is stale and the PRR is no longer approved
+    writeFileSync(join(root, "runbooks/rollback.md"), "# gone\n");
+    st = await prrStatus(file, opts);
+    expect(st.approved).toBe(false);
+    expect(st.problems.join("\n")).toMatch(/1 red item\(s\): rollback/);
+    expect(st.problems.join("\n")).toMatch(/prr_checklist\.md: stale/);
+    await expect(prrSign(file, { ...opts, role: "sre", keyFile: join(keys, "sre.key.pem") })).rejects.toThrow(
+      /not ready to sign — 1 red item\(s\):\n {2}rollback: runbooks\/rollback\.md lacks: "Trigger"/,
+    );
+  });
+
+  it("the sample Ops Copilot PRR validates and its runbook items are green against this repository", async () => {
+    const report = await prrCheck(
+      new URL("../../fixtures/prr/ops-copilot.prr.ts", import.meta.url).pathname,
+      {
+        now: NOW,
+        root: new URL("../..", import.meta.url).pathname,
+      },
+    );
+    expect(report.service).toBe("Ops Copilot API (v2)");
+    const runbooks = report.items.filter((i) => i.category === "runbooks");
+    expect(runbooks.map((i) => i.title)).toEqual([
+      "on-call",
+      "rollback",
+      "rate-limit",
+      "cost-spike",
+      "data incident",
+    ]);
+    for (const i of runbooks) expect(i.status, `${i.id}: ${i.reason}`).toBe("green");
+    expect(new Set(report.items.map((i) => i.category)).size).toBe(8);
+    expect(prrSchema.safeParse({}).success).toBe(false);
+  });
+});
