@@ -29,15 +29,20 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 for (const suite of report.testResults) {
-  // A file that failed to load has no assertions but still failed.
-  if (suite.status === "failed" && suite.assertionResults.length === 0) {
-    failed += 1;
-    console.log(`failed to load: ${suite.name}: ${suite.message ?? ""}`.trim());
-  }
+  let suiteFailed = 0;
   for (const t of suite.assertionResults) {
     if (t.status === "passed") passed += 1;
-    else if (t.status === "failed") failed += 1;
+    else if (t.status === "failed") suiteFailed += 1;
     else skipped += 1;
+  }
+  failed += suiteFailed;
+  // A file that failed outside its tests (it did not load, or a beforeAll/afterAll hook threw, which
+  // leaves its tests "skipped") failed too: one failure for the file, with vitest's message.
+  if (suite.status === "failed" && suiteFailed === 0) {
+    failed += 1;
+    // vitest's JSON leaves a hook's error out of `message`; its own output above shows it.
+    const why = suite.message?.split("\n")[0] || "a hook or the file itself threw; see vitest's output above";
+    console.log(`failed outside its tests: ${suite.name}: ${why}`);
   }
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
