@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import { freePort, ManagedProcess, tcpReady } from "../src/env/process.ts";
+import { freePort, startOnFreePort, tcpReady } from "../src/env/process.ts";
 import type { FaultDriver, FaultRef } from "../src/faults/driver.ts";
 import { createDrivers } from "../src/faults/index.ts";
 import { ensureProxies } from "../src/faults/toxiproxy.ts";
@@ -137,24 +137,22 @@ export default async function faultsBench(ctx: BenchContext): Promise<BenchRecor
     );
     started.push(() => stopChild(proxy));
 
-    const toxiPort = await freePort();
-    const toxi = await ManagedProcess.start({
+    const { process: toxi, port: toxiPort } = await startOnFreePort((port) => ({
       name: "toxiproxy-bench",
       command: bin("toxiproxy-server"),
-      args: ["-host", HOST, "-port", String(toxiPort)],
+      args: ["-host", HOST, "-port", String(port)],
       logDir: ctx.workDir,
-      ready: { http: `http://${HOST}:${toxiPort}/version` },
-    });
+      ready: { http: `http://${HOST}:${port}/version` },
+    }));
     started.push(() => toxi.stop());
 
-    const redisPort = await freePort();
-    const redis = await ManagedProcess.start({
+    const { process: redis, port: redisPort } = await startOnFreePort((port) => ({
       name: "redis-bench",
       command: bin("redis-server"),
-      args: ["--bind", HOST, "--port", String(redisPort), "--save", "", "--appendonly", "no"],
+      args: ["--bind", HOST, "--port", String(port), "--save", "", "--appendonly", "no"],
       logDir: ctx.workDir,
-      ready: { tcp: { host: HOST, port: redisPort } },
-    });
+      ready: { tcp: { host: HOST, port } },
+    }));
     started.push(() => redis.stop());
 
     let flag = { on: true };

@@ -10,7 +10,7 @@ import type { ProcessControl } from "../faults/driver.ts";
 import { startHttpFaultProxy } from "../faults/http-proxy/server.ts";
 import type { GamedayConfig } from "../scenario/config.ts";
 import type { Environment } from "./environment.ts";
-import { freePort, ManagedProcess, tcpReady } from "./process.ts";
+import { freePort, ManagedProcess, type StartOptions, startOnFreePort, tcpReady } from "./process.ts";
 
 const toolsBin = fileURLToPath(new URL("../../.tools/bin/", import.meta.url));
 
@@ -20,6 +20,16 @@ export function toolPath(name: string, envVar?: string): string {
   if (override) return override;
   const local = join(toolsBin, name);
   return existsSync(local) ? local : name;
+}
+
+/** On the configured port, or on a free one (port 0) with a new pick when the first is taken. */
+async function startOn(
+  host: string,
+  port: number,
+  options: (port: number) => StartOptions,
+): Promise<{ process: ManagedProcess; port: number }> {
+  if (port === 0) return startOnFreePort(options, { host });
+  return { process: await ManagedProcess.start(options(port)), port };
 }
 
 async function httpProxyAnswers(host: string, port: number): Promise<boolean> {
@@ -52,7 +62,7 @@ export async function startLocal(
     const resolved: GamedayConfig = structuredClone(config);
 
     if (resolved.toxiproxy) {
-      let { host, port } = split(resolved.toxiproxy.api);
+      const { host, port } = split(resolved.toxiproxy.api);
       const running =
         port !== 0 &&
         (await tcpReady(host, port).then(
@@ -60,21 +70,21 @@ export async function startLocal(
           () => false,
         ));
       if (!running) {
-        if (port === 0) port = await freePort(host);
-        const p = await ManagedProcess.start({
+        const options = (p: number): StartOptions => ({
           name: "toxiproxy-server",
           command: toolPath("toxiproxy-server", "TOXIPROXY_SERVER_BIN"),
-          args: ["-host", host, "-port", String(port)],
+          args: ["-host", host, "-port", String(p)],
           logDir: o.logDir,
           stateFile: o.stateFile,
-          ready: { http: `http://${host}:${port}/version` },
-        }).catch((err: Error) => {
+          ready: { http: `http://${host}:${p}/version` },
+        });
+        const p = await startOn(host, port, options).catch((err: Error) => {
           throw new EnvironmentError(
             `toxiproxy-server did not start: ${err.message} (run make setup, or set TOXIPROXY_SERVER_BIN)`,
           );
         });
-        started.push(p);
-        resolved.toxiproxy.api = `${host}:${port}`;
+        started.push(p.process);
+        resolved.toxiproxy.api = `${host}:${p.port}`;
       }
     }
 
@@ -94,21 +104,23 @@ export async function startLocal(
     for (const r of resolved.redis) {
       const url = new URL(r.url);
       if (url.port !== "0") continue;
-      const port = await freePort(url.hostname);
-      const p = await ManagedProcess.start({
-        name: `redis-${r.name}`,
-        command: "redis-server",
-        args: ["--bind", url.hostname, "--port", String(port), "--save", "", "--appendonly", "no"],
-        logDir: o.logDir,
-        stateFile: o.stateFile,
-        ready: { tcp: { host: url.hostname, port } },
-      }).catch((err: Error) => {
+      const p = await startOnFreePort(
+        (port) => ({
+          name: `redis-${r.name}`,
+          command: "redis-server",
+          args: ["--bind", url.hostname, "--port", String(port), "--save", "", "--appendonly", "no"],
+          logDir: o.logDir,
+          stateFile: o.stateFile,
+          ready: { tcp: { host: url.hostname, port } },
+        }),
+        { host: url.hostname },
+      ).catch((err: Error) => {
         throw new EnvironmentError(
           `redis-server did not start: ${err.message} (install it: apt-get install redis-server)`,
         );
       });
-      started.push(p);
-      url.port = String(port);
+      started.push(p.process);
+      url.port = String(p.port);
       r.url = url.toString().replace(/\/$/, "");
     }
 
@@ -116,9 +128,9 @@ export async function startLocal(
       const [command, ...args] = proc.command;
       const ready =
         proc.ready && "tcp" in proc.ready
-          ? { tcp: split(proc.ready.tcp) }
+          ? { tcp: split(proc.ready.tcp), ownsPort: false }
           : proc.ready
-            ? { http: proc.ready.http }
+            ? { http: proc.ready.http, ownsPort: false }
             : undefined;
       const p = await ManagedProcess.start({
         name: proc.name,

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { stringify } from "yaml";
-import { freePort, ManagedProcess } from "./process.ts";
+import { ManagedProcess, type StartOptions, startOnFreePort } from "./process.ts";
 
 export interface ScrapeTarget {
   job: string;
@@ -65,8 +65,6 @@ export interface MonitoringProcess {
 }
 
 const HOST = "127.0.0.1";
-/** A port picked by freePort can be taken by a parallel test before the binary binds it. */
-const PORT_ATTEMPTS = 3;
 
 export function prometheusConfig(o: PrometheusOptions): Record<string, unknown> {
   const config: Record<string, unknown> = {
@@ -186,21 +184,16 @@ async function startOnPort(
   fixedPort: number | undefined,
   name: string,
   logDir: string,
-  options: (port: number) => Parameters<typeof ManagedProcess.start>[0],
+  options: (port: number) => StartOptions,
 ): Promise<MonitoringProcess> {
-  const attempts = fixedPort ? 1 : PORT_ATTEMPTS;
-  let lastError: Error | undefined;
-  for (let i = 0; i < attempts; i++) {
-    const port = fixedPort || (await freePort(HOST));
-    try {
-      const proc = await ManagedProcess.start(options(port));
-      return { url: `http://${HOST}:${port}`, port, process: proc, stop: () => proc.stop() };
-    } catch (err) {
-      lastError = new Error(`${(err as Error).message}\n${logTail(join(logDir, `${name}.log`))}`);
-      if (!/address already in use/i.test(lastError.message)) break;
-    }
+  try {
+    const { process: proc, port } = fixedPort
+      ? { process: await ManagedProcess.start(options(fixedPort)), port: fixedPort }
+      : await startOnFreePort(options, { host: HOST });
+    return { url: `http://${HOST}:${port}`, port, process: proc, stop: () => proc.stop() };
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${logTail(join(logDir, `${name}.log`))}`);
   }
-  throw lastError ?? new Error(`${name} did not start`);
 }
 
 /** The binary's own complaint (its error lines, else the log's tail), so a config error shows in the thrown message. */

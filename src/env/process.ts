@@ -3,7 +3,19 @@
 // stopped with SIGTERM then SIGKILL. Each start is recorded in a state file so that `gameday cleanup`
 // and `gameday env down` can stop what a SIGKILLed harness left running.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, connect } from "node:net";
 import { dirname, join } from "node:path";
 
@@ -12,6 +24,11 @@ export interface Readiness {
   http?: string;
   /** How long to wait for readiness. */
   timeoutMs?: number;
+  /**
+   * Whether the probed port must be held by the child's own process group (default true). Off for
+   * commands that serve through another process (a container runtime's port forwarder, say).
+   */
+  ownsPort?: boolean;
 }
 
 export interface StartOptions {
@@ -27,10 +44,25 @@ export interface StartOptions {
   stateFile?: string;
 }
 
+/**
+ * The port a child was told to listen on is held by another process. A port picked by freePort() can
+ * be taken by anyone between the pick and the child's bind; startOnFreePort() then tries a new one.
+ */
+export class PortTakenError extends Error {
+  readonly port: number;
+  constructor(port: number, detail: string) {
+    super(`port ${port} is taken: ${detail}`);
+    this.port = port;
+    this.name = "PortTakenError";
+  }
+}
+
 export class ManagedProcess {
   readonly name: string;
   readonly options: StartOptions;
   child: ChildProcess;
+  /** Log size before this spawn: bind errors are looked for only in what this spawn wrote. */
+  #logStart = 0;
   #exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
@@ -42,7 +74,9 @@ export class ManagedProcess {
   }
 
   static async start(options: StartOptions): Promise<ManagedProcess> {
+    const logStart = logSize(options);
     const mp = new ManagedProcess(options, ManagedProcess.#spawn(options));
+    mp.#logStart = logStart;
     if (options.stateFile) recordPid(options.stateFile, options.name, mp.pid!);
     try {
       if (options.ready) await mp.waitReady(options.ready);
@@ -92,13 +126,18 @@ export class ManagedProcess {
 
   async waitReady(ready: Readiness): Promise<void> {
     const deadline = Date.now() + (ready.timeoutMs ?? 15_000);
+    const port = ready.ownsPort === false ? undefined : readinessPort(ready);
     let lastError = "not tried";
+    let nextOwnerCheck = 0;
     while (Date.now() < deadline) {
       if (!this.running) {
+        await sleep(100); // the last lines reach the log after the exit event
+        this.#throwIfBindFailed(port);
         throw new Error(
-          `${this.name} exited before it was ready (code ${this.exitInfo?.code}, signal ${this.exitInfo?.signal}); see ${join(this.options.logDir, `${this.name}.log`)}`,
+          `${this.name} exited before it was ready (code ${this.exitInfo?.code}, signal ${this.exitInfo?.signal}); see ${this.#logFile()}`,
         );
       }
+      let answered = false;
       try {
         if (ready.tcp) await tcpReady(ready.tcp.host, ready.tcp.port);
         if (ready.http) {
@@ -106,15 +145,42 @@ export class ManagedProcess {
           await res.arrayBuffer();
           if (res.status >= 500) throw new Error(`HTTP ${res.status}`);
         }
-        return;
+        answered = true;
       } catch (err) {
         lastError = (err as Error).message;
-        await sleep(50);
       }
+      // Whatever answered must be this child: a process that failed to bind may stay up (toxiproxy-server
+      // does) while another program answers on its port.
+      if (port !== undefined && this.pid !== undefined && (answered || Date.now() >= nextOwnerCheck)) {
+        nextOwnerCheck = Date.now() + 500;
+        const owner = portListener(port, this.pid);
+        if (owner?.kind === "foreign") {
+          throw new PortTakenError(
+            port,
+            `${this.name} was to listen there, but pid ${owner.pid ?? "?"} (${owner.command}) does`,
+          );
+        }
+        if (answered && owner?.kind === "none") answered = false;
+      }
+      if (answered) return;
+      this.#throwIfBindFailed(port);
+      await sleep(50);
     }
     throw new Error(
-      `${this.name} not ready within ${ready.timeoutMs ?? 15_000} ms (${lastError}); see ${join(this.options.logDir, `${this.name}.log`)}`,
+      `${this.name} not ready within ${ready.timeoutMs ?? 15_000} ms (${lastError}); see ${this.#logFile()}`,
     );
+  }
+
+  #logFile(): string {
+    return join(this.options.logDir, `${this.name}.log`);
+  }
+
+  /** Throws when this spawn logged "address already in use" (redis, Go and Node all say it so). */
+  #throwIfBindFailed(port: number | undefined): void {
+    if (port === undefined) return;
+    const text = readFrom(this.#logFile(), this.#logStart, 64 * 1024);
+    const line = text.split("\n").find((l) => /address already in use|EADDRINUSE/i.test(l));
+    if (line) throw new PortTakenError(port, `${this.name}: ${line.trim()}`);
   }
 
   /** SIGTERM the process group, SIGKILL after the grace period. Safe to call twice. */
@@ -135,6 +201,7 @@ export class ManagedProcess {
   async restart(): Promise<void> {
     if (this.running) await this.stop();
     this.exitInfo = undefined;
+    this.#logStart = logSize(this.options);
     this.child = ManagedProcess.#spawn(this.options);
     this.#exited = this.#watch(this.child);
     if (this.options.stateFile) recordPid(this.options.stateFile, this.name, this.pid!);
@@ -186,6 +253,145 @@ export function freePort(host = "127.0.0.1"): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Starts a child on a port picked by freePort(); when another process takes the port before the child
+ * binds it, starts it again on a new port. `build` turns a port into the start options.
+ */
+export async function startOnFreePort(
+  build: (port: number) => StartOptions,
+  o: { host?: string; attempts?: number } = {},
+): Promise<{ process: ManagedProcess; port: number }> {
+  const attempts = o.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort(o.host);
+    try {
+      return { process: await ManagedProcess.start(build(port)), port };
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt >= attempts) throw err;
+    }
+  }
+}
+
+export type PortListener =
+  | { kind: "ours" }
+  | { kind: "none" }
+  | { kind: "foreign"; pid: number | undefined; command: string };
+
+/**
+ * Who holds the listening TCP socket on `port` (any address): a process of the group `pgid` ("ours"),
+ * some other process ("foreign", with its pid when /proc lets us see it), or nobody. Undefined where
+ * /proc/net/tcp cannot be read (not Linux): the caller then trusts the readiness probe alone.
+ */
+export function portListener(port: number, pgid: number): PortListener | undefined {
+  const inodes = listeningInodes(port);
+  if (inodes === undefined) return undefined;
+  if (inodes.size === 0) return { kind: "none" };
+  let holder: number | undefined;
+  for (const pid of processIds()) {
+    if (!holdsSocket(pid, inodes)) continue;
+    if (processGroup(pid) === pgid) return { kind: "ours" };
+    holder ??= pid;
+  }
+  return { kind: "foreign", pid: holder, command: holder === undefined ? "not visible" : commandOf(holder) };
+}
+
+function listeningInodes(port: number): Set<string> | undefined {
+  const inodes = new Set<string>();
+  let readable = false;
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text: string;
+    try {
+      text = readFileSync(table, "utf8");
+      readable = true;
+    } catch {
+      continue;
+    }
+    // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode; st 0A is LISTEN.
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[3] !== "0A") continue;
+      const local = f[1] ?? "";
+      if (Number.parseInt(local.slice(local.lastIndexOf(":") + 1), 16) === port) inodes.add(f[9] ?? "");
+    }
+  }
+  return readable ? inodes : undefined;
+}
+
+function processIds(): number[] {
+  try {
+    return readdirSync("/proc")
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function holdsSocket(pid: number, inodes: Set<string>): boolean {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m?.[1] && inodes.has(m[1])) return true;
+    } catch {
+      // fd closed while we looked
+    }
+  }
+  return false;
+}
+
+function processGroup(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // After "(comm) ": state ppid pgrp …; comm may itself hold spaces and parentheses.
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+  } catch {
+    return undefined;
+  }
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ").slice(0, 120);
+  } catch {
+    return "unknown command";
+  }
+}
+
+function readinessPort(ready: Readiness): number | undefined {
+  if (ready.tcp) return ready.tcp.port;
+  if (!ready.http) return undefined;
+  const url = new URL(ready.http);
+  return Number(url.port || (url.protocol === "https:" ? 443 : 80));
+}
+
+function logSize(options: StartOptions): number {
+  try {
+    return statSync(join(options.logDir, `${options.name}.log`)).size;
+  } catch {
+    return 0;
+  }
+}
+
+function readFrom(file: string, offset: number, max: number): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, "r");
+    const buf = Buffer.alloc(max);
+    const n = readSync(fd, buf, 0, max, offset);
+    return buf.subarray(0, n).toString("utf8");
+  } catch {
+    return "";
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -13,7 +13,7 @@ import { startHttpFaultProxy } from "../faults/http-proxy/server.ts";
 import { configSchema, type GamedayConfig, type GamedayConfigInput } from "../scenario/config.ts";
 import { toolPath } from "./local.ts";
 import { startAlertmanager, startPrometheus } from "./monitoring.ts";
-import { freePort, ManagedProcess, type StartOptions } from "./process.ts";
+import { freePort, ManagedProcess, type StartOptions, startOnFreePort } from "./process.ts";
 
 export type { GroundTruthEvent };
 
@@ -106,23 +106,23 @@ export async function startReferenceStack(o: ReferenceStackOptions): Promise<Ref
     for (const s of started.splice(0).reverse()) await s.stop().catch(() => {});
   };
 
-  /** Starts a process; a port taken between freePort and bind gets one more try on a new port. */
+  /** Starts a process on a free port (a new one when the first is taken before the bind), or its fixed one. */
   const startProcess = async (name: string, options: (port: number) => StartOptions, portName: PortName) => {
-    let lastError: Error | undefined;
-    for (let attempt = 0; attempt < (useFree ? 3 : 1); attempt++) {
-      const p = await port(portName);
-      try {
-        const proc = await ManagedProcess.start(options(p));
-        managed.set(name, proc);
-        started.push({ name, stop: () => proc.stop() });
-        return p;
-      } catch (err) {
-        lastError = err as Error;
-      }
+    try {
+      const { process: proc, port: p } = useFree
+        ? await startOnFreePort(options, { host: HOST })
+        : {
+            process: await ManagedProcess.start(options(DEFAULT_PORTS[portName])),
+            port: DEFAULT_PORTS[portName],
+          };
+      managed.set(name, proc);
+      started.push({ name, stop: () => proc.stop() });
+      return p;
+    } catch (err) {
+      throw new EnvironmentError(
+        `reference stack: ${name} did not start: ${(err as Error).message} (log: ${join(o.logDir, `${name}.log`)})`,
+      );
     }
-    throw new EnvironmentError(
-      `reference stack: ${name} did not start: ${lastError?.message} (log: ${join(o.logDir, `${name}.log`)})`,
-    );
   };
   const node = (name: string, file: string, env: Record<string, string>) => (p: number) => ({
     name,

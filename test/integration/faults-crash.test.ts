@@ -7,7 +7,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanupAll, cleanupRun } from "../../src/engine/cleanup.ts";
 import { eventsOf, readJournal } from "../../src/engine/journal.ts";
-import { freePort, ManagedProcess } from "../../src/env/process.ts";
+import { freePort, type ManagedProcess, startOnFreePort } from "../../src/env/process.ts";
 import { type HttpFaultProxy, startHttpFaultProxy } from "../../src/faults/http-proxy/server.ts";
 import { ensureProxies } from "../../src/faults/toxiproxy.ts";
 import { configSchema, type GamedayConfig } from "../../src/scenario/config.ts";
@@ -55,15 +55,15 @@ describe.skipIf(missing !== undefined)("cleanup after a SIGKILLed run", () => {
       flagService({ failover: true }),
     ]);
     proxy = await startHttpFaultProxy({ upstream: upstream.url });
-    const webPort = await freePort();
-    webUrl = `http://${HOST}:${webPort}/`;
-    web = await ManagedProcess.start({
+    const webProc = await startOnFreePort((webPort) => ({
       name: "web",
       command: process.execPath,
       args: ["-e", `require("node:http").createServer((q, s) => s.end("up")).listen(${webPort}, "${HOST}")`],
       logDir: dir,
-      ready: { http: webUrl },
-    });
+      ready: { http: `http://${HOST}:${webPort}/` },
+    }));
+    web = webProc.process;
+    webUrl = `http://${HOST}:${webProc.port}/`;
     config = configSchema.parse({
       toxiproxy: { api: toxi.api },
       proxies: [

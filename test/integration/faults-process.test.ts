@@ -1,7 +1,7 @@
 // The process driver on a real child HTTP server: SIGSTOP makes it silent until SIGCONT (also sent
 // by a driver in "another process" from only the journalled pid), SIGKILL is undone by a restart.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, ManagedProcess } from "../../src/env/process.ts";
+import { type ManagedProcess, startOnFreePort } from "../../src/env/process.ts";
 import type { ProcessControl } from "../../src/faults/driver.ts";
 import { ProcessDriver } from "../../src/faults/process.ts";
 import { configSchema } from "../../src/scenario/config.ts";
@@ -18,15 +18,15 @@ describe("process driver", () => {
     faultSpec.parse({ kind: "process", target: "web", ...input }) as ProcessFault;
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://${HOST}:${port}/`;
-    proc = await ManagedProcess.start({
+    const web = await startOnFreePort((port) => ({
       name: "web",
       command: process.execPath,
       args: ["-e", `require("node:http").createServer((q, s) => s.end("up")).listen(${port}, "${HOST}")`],
       logDir: logDir(),
-      ready: { http: url },
-    });
+      ready: { http: `http://${HOST}:${port}/` },
+    }));
+    proc = web.process;
+    url = `http://${HOST}:${web.port}/`;
     control = {
       pid: (name) => (name === "web" && proc.running ? proc.pid : undefined),
       restart: () => proc.restart(),

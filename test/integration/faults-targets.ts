@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort, ManagedProcess } from "../../src/env/process.ts";
+import { type ManagedProcess, startOnFreePort } from "../../src/env/process.ts";
 
 export const HOST = "127.0.0.1";
 
@@ -29,27 +29,25 @@ export const redisBin = onPath("redis-server");
 
 export async function startToxiproxy(dir: string): Promise<{ api: string; proc: ManagedProcess }> {
   if (!toxiproxyBin) throw new Error("toxiproxy-server not found (make setup)");
-  const port = await freePort();
-  const proc = await ManagedProcess.start({
+  const { process: proc, port } = await startOnFreePort((port) => ({
     name: `toxiproxy-${port}`,
     command: toxiproxyBin,
     args: ["-host", HOST, "-port", String(port)],
     logDir: dir,
     ready: { http: `http://${HOST}:${port}/version` },
-  });
+  }));
   return { api: `${HOST}:${port}`, proc };
 }
 
 export async function startRedis(dir: string): Promise<{ url: string; proc: ManagedProcess }> {
   if (!redisBin) throw new Error("redis-server not found");
-  const port = await freePort();
-  const proc = await ManagedProcess.start({
+  const { process: proc, port } = await startOnFreePort((port) => ({
     name: `redis-${port}`,
     command: redisBin,
     args: ["--bind", HOST, "--port", String(port), "--save", "", "--appendonly", "no"],
     logDir: dir,
     ready: { tcp: { host: HOST, port } },
-  });
+  }));
   return { url: `redis://${HOST}:${port}`, proc };
 }
 

@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toolPath } from "../../src/env/local.ts";
-import { freePort, ManagedProcess, sleep } from "../../src/env/process.ts";
+import { type ManagedProcess, sleep, startOnFreePort } from "../../src/env/process.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
@@ -28,19 +28,28 @@ let upstreamPort: number;
 let upstream: Server;
 const flagState: { large_model: boolean } = { large_model: true };
 
+/** Listens on a port the kernel picks, so no other process can take it first. */
+async function listenOnLoopback(server: Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const addr = server.address();
+  if (addr === null || typeof addr === "string") throw new Error("server has no TCP address");
+  return addr.port;
+}
+
 beforeAll(async () => {
-  upstreamPort = await freePort();
-  upstream = createServer((_req, res) => res.end("ok")).listen(upstreamPort, "127.0.0.1");
-  toxiPort = await freePort();
-  toxiproxy = await ManagedProcess.start({
+  upstream = createServer((_req, res) => res.end("ok"));
+  upstreamPort = await listenOnLoopback(upstream);
+  ({ process: toxiproxy, port: toxiPort } = await startOnFreePort((port) => ({
     name: "toxiproxy-server",
     command: toolPath("toxiproxy-server", "TOXIPROXY_SERVER_BIN"),
-    args: ["-host", "127.0.0.1", "-port", String(toxiPort)],
+    args: ["-host", "127.0.0.1", "-port", String(port)],
     logDir,
-    ready: { http: `http://127.0.0.1:${toxiPort}/version` },
-  });
-  proxyPort = await freePort();
-  proxy = await ManagedProcess.start({
+    ready: { http: `http://127.0.0.1:${port}/version` },
+  })));
+  ({ process: proxy, port: proxyPort } = await startOnFreePort((port) => ({
     name: "gameday-proxy",
     command: process.execPath,
     args: [
@@ -48,22 +57,20 @@ beforeAll(async () => {
       main,
       "proxy",
       "--listen",
-      `127.0.0.1:${proxyPort}`,
+      `127.0.0.1:${port}`,
       "--upstream",
       `http://127.0.0.1:${upstreamPort}`,
     ],
     logDir,
-    ready: { http: `http://127.0.0.1:${proxyPort}/__gameday/health` },
-  });
-  redisPort = await freePort();
-  redis = await ManagedProcess.start({
+    ready: { http: `http://127.0.0.1:${port}/__gameday/health` },
+  })));
+  ({ process: redis, port: redisPort } = await startOnFreePort((port) => ({
     name: "redis",
     command: "redis-server",
-    args: ["--bind", "127.0.0.1", "--port", String(redisPort), "--save", "", "--appendonly", "no"],
+    args: ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"],
     logDir,
-    ready: { tcp: { host: "127.0.0.1", port: redisPort } },
-  });
-  flagsPort = await freePort();
+    ready: { tcp: { host: "127.0.0.1", port } },
+  })));
   flags = createServer((req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => {
@@ -74,7 +81,8 @@ beforeAll(async () => {
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify(flagState));
     });
-  }).listen(flagsPort, "127.0.0.1");
+  });
+  flagsPort = await listenOnLoopback(flags);
 }, 60_000);
 
 afterAll(async () => {
