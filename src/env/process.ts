@@ -4,16 +4,12 @@
 // and `gameday env down` can stop what a SIGKILLed harness left running.
 import { type ChildProcess, spawn } from "node:child_process";
 import {
-  closeSync,
   createWriteStream,
   existsSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   readlinkSync,
-  readSync,
-  statSync,
   writeFileSync,
 } from "node:fs";
 import { createServer, connect } from "node:net";
@@ -61,8 +57,9 @@ export class ManagedProcess {
   readonly name: string;
   readonly options: StartOptions;
   child: ChildProcess;
-  /** Log size before this spawn: bind errors are looked for only in what this spawn wrote. */
-  #logStart = 0;
+  /** The current spawn's output until it is ready, for its bind errors: the shared log file also holds
+   * what an earlier, failed spawn flushed late. */
+  #recentOutput: string | undefined = "";
   #exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
@@ -71,12 +68,11 @@ export class ManagedProcess {
     this.options = options;
     this.child = child;
     this.#exited = this.#watch(child);
+    this.#keepRecentOutput(child);
   }
 
   static async start(options: StartOptions): Promise<ManagedProcess> {
-    const logStart = logSize(options);
     const mp = new ManagedProcess(options, ManagedProcess.#spawn(options));
-    mp.#logStart = logStart;
     if (options.stateFile) recordPid(options.stateFile, options.name, mp.pid!);
     try {
       if (options.ready) await mp.waitReady(options.ready);
@@ -162,13 +158,26 @@ export class ManagedProcess {
         }
         if (answered && owner?.kind === "none") answered = false;
       }
-      if (answered) return;
+      if (answered) {
+        this.#recentOutput = undefined; // ready: nothing more to look for
+        return;
+      }
       this.#throwIfBindFailed(port);
       await sleep(50);
     }
     throw new Error(
       `${this.name} not ready within ${ready.timeoutMs ?? 15_000} ms (${lastError}); see ${this.#logFile()}`,
     );
+  }
+
+  #keepRecentOutput(child: ChildProcess): void {
+    this.#recentOutput = "";
+    const keep = (chunk: Buffer): void => {
+      if (child !== this.child || this.#recentOutput === undefined) return;
+      this.#recentOutput = (this.#recentOutput + chunk.toString("utf8")).slice(-64 * 1024);
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
   }
 
   #logFile(): string {
@@ -178,8 +187,9 @@ export class ManagedProcess {
   /** Throws when this spawn logged "address already in use" (redis, Go and Node all say it so). */
   #throwIfBindFailed(port: number | undefined): void {
     if (port === undefined) return;
-    const text = readFrom(this.#logFile(), this.#logStart, 64 * 1024);
-    const line = text.split("\n").find((l) => /address already in use|EADDRINUSE/i.test(l));
+    const line = (this.#recentOutput ?? "")
+      .split("\n")
+      .find((l) => /address already in use|EADDRINUSE/i.test(l));
     if (line) throw new PortTakenError(port, `${this.name}: ${line.trim()}`);
   }
 
@@ -201,9 +211,9 @@ export class ManagedProcess {
   async restart(): Promise<void> {
     if (this.running) await this.stop();
     this.exitInfo = undefined;
-    this.#logStart = logSize(this.options);
     this.child = ManagedProcess.#spawn(this.options);
     this.#exited = this.#watch(this.child);
+    this.#keepRecentOutput(this.child);
     if (this.options.stateFile) recordPid(this.options.stateFile, this.name, this.pid!);
     if (this.options.ready) await this.waitReady(this.options.ready);
   }
@@ -272,6 +282,16 @@ export async function startOnFreePort(
       if (!(err instanceof PortTakenError) || attempt >= attempts) throw err;
     }
   }
+}
+
+/** Starts a child on a fixed port, or with port 0 on a free one as startOnFreePort() does. */
+export async function startOnPort(
+  port: number,
+  build: (port: number) => StartOptions,
+  o: { host?: string; attempts?: number } = {},
+): Promise<{ process: ManagedProcess; port: number }> {
+  if (port === 0) return startOnFreePort(build, o);
+  return { process: await ManagedProcess.start(build(port)), port };
 }
 
 export type PortListener =
@@ -370,28 +390,6 @@ function readinessPort(ready: Readiness): number | undefined {
   if (!ready.http) return undefined;
   const url = new URL(ready.http);
   return Number(url.port || (url.protocol === "https:" ? 443 : 80));
-}
-
-function logSize(options: StartOptions): number {
-  try {
-    return statSync(join(options.logDir, `${options.name}.log`)).size;
-  } catch {
-    return 0;
-  }
-}
-
-function readFrom(file: string, offset: number, max: number): string {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, "r");
-    const buf = Buffer.alloc(max);
-    const n = readSync(fd, buf, 0, max, offset);
-    return buf.subarray(0, n).toString("utf8");
-  } catch {
-    return "";
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 export function sleep(ms: number): Promise<void> {
