@@ -10,7 +10,14 @@ import type { ProcessControl } from "../faults/driver.ts";
 import { startHttpFaultProxy } from "../faults/http-proxy/server.ts";
 import type { GamedayConfig } from "../scenario/config.ts";
 import type { Environment } from "./environment.ts";
-import { freePort, ManagedProcess, type StartOptions, startOnFreePort, tcpReady } from "./process.ts";
+import {
+  freePort,
+  ManagedProcess,
+  type StartOptions,
+  startOnFreePort,
+  startOnPort,
+  tcpReady,
+} from "./process.ts";
 
 const toolsBin = fileURLToPath(new URL("../../.tools/bin/", import.meta.url));
 
@@ -20,16 +27,6 @@ export function toolPath(name: string, envVar?: string): string {
   if (override) return override;
   const local = join(toolsBin, name);
   return existsSync(local) ? local : name;
-}
-
-/** On the configured port, or on a free one (port 0) with a new pick when the first is taken. */
-async function startOn(
-  host: string,
-  port: number,
-  options: (port: number) => StartOptions,
-): Promise<{ process: ManagedProcess; port: number }> {
-  if (port === 0) return startOnFreePort(options, { host });
-  return { process: await ManagedProcess.start(options(port)), port };
 }
 
 async function httpProxyAnswers(host: string, port: number): Promise<boolean> {
@@ -78,7 +75,7 @@ export async function startLocal(
           stateFile: o.stateFile,
           ready: { http: `http://${host}:${p}/version` },
         });
-        const p = await startOn(host, port, options).catch((err: Error) => {
+        const p = await startOnPort(port, options, { host }).catch((err: Error) => {
           throw new EnvironmentError(
             `toxiproxy-server did not start: ${err.message} (run make setup, or set TOXIPROXY_SERVER_BIN)`,
           );

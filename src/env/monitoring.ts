@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { stringify } from "yaml";
-import { ManagedProcess, type StartOptions, startOnFreePort } from "./process.ts";
+import { type ManagedProcess, type StartOptions, startOnPort } from "./process.ts";
 
 export interface ScrapeTarget {
   job: string;
@@ -139,7 +139,7 @@ export async function startPrometheus(o: PrometheusOptions): Promise<MonitoringP
   writeFileSync(configFile, stringify(prometheusConfig(o)));
   const name = o.name ?? "prometheus";
   const command = binary("GAMEDAY_PROMETHEUS", ["prometheus"]);
-  return startOnPort(o.port, name, o.logDir, (port) => ({
+  return startMonitoring(o.port, name, o.logDir, (port) => ({
     name,
     command,
     args: [
@@ -163,7 +163,7 @@ export async function startAlertmanager(o: AlertmanagerOptions): Promise<Monitor
   writeFileSync(configFile, stringify(alertmanagerConfig(o)));
   const name = o.name ?? "alertmanager";
   const command = binary("GAMEDAY_ALERTMANAGER", ["prometheus-alertmanager", "alertmanager"]);
-  return startOnPort(o.port, name, o.logDir, (port) => ({
+  return startMonitoring(o.port, name, o.logDir, (port) => ({
     name,
     command,
     args: [
@@ -180,16 +180,14 @@ export async function startAlertmanager(o: AlertmanagerOptions): Promise<Monitor
   }));
 }
 
-async function startOnPort(
+async function startMonitoring(
   fixedPort: number | undefined,
   name: string,
   logDir: string,
   options: (port: number) => StartOptions,
 ): Promise<MonitoringProcess> {
   try {
-    const { process: proc, port } = fixedPort
-      ? { process: await ManagedProcess.start(options(fixedPort)), port: fixedPort }
-      : await startOnFreePort(options, { host: HOST });
+    const { process: proc, port } = await startOnPort(fixedPort ?? 0, options, { host: HOST });
     return { url: `http://${HOST}:${port}`, port, process: proc, stop: () => proc.stop() };
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${logTail(join(logDir, `${name}.log`))}`);

@@ -13,7 +13,7 @@ import { startHttpFaultProxy } from "../faults/http-proxy/server.ts";
 import { configSchema, type GamedayConfig, type GamedayConfigInput } from "../scenario/config.ts";
 import { toolPath } from "./local.ts";
 import { startAlertmanager, startPrometheus } from "./monitoring.ts";
-import { freePort, ManagedProcess, type StartOptions, startOnFreePort } from "./process.ts";
+import { freePort, type ManagedProcess, type StartOptions, startOnPort } from "./process.ts";
 
 export type { GroundTruthEvent };
 
@@ -109,12 +109,8 @@ export async function startReferenceStack(o: ReferenceStackOptions): Promise<Ref
   /** Starts a process on a free port (a new one when the first is taken before the bind), or its fixed one. */
   const startProcess = async (name: string, options: (port: number) => StartOptions, portName: PortName) => {
     try {
-      const { process: proc, port: p } = useFree
-        ? await startOnFreePort(options, { host: HOST })
-        : {
-            process: await ManagedProcess.start(options(DEFAULT_PORTS[portName])),
-            port: DEFAULT_PORTS[portName],
-          };
+      const fixed = useFree ? 0 : DEFAULT_PORTS[portName];
+      const { process: proc, port: p } = await startOnPort(fixed, options, { host: HOST });
       managed.set(name, proc);
       started.push({ name, stop: () => proc.stop() });
       return p;
