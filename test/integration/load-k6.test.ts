@@ -1,7 +1,7 @@
 // Real k6 against a real loopback HTTP server: sample counts, tags, custom metrics, failure
 // classification, abort handling and the executor configs k6 accepts.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +15,19 @@ import { type ChatServer, startChatServer } from "./load-chat-server.ts";
 
 const CHAT = fileURLToPath(new URL("../../scenarios/load/chat.ts", import.meta.url));
 const load = (o: Record<string, unknown>) => k6Load.parse({ kind: "k6", script: CHAT, ...o });
+
+/** The pid of the process whose command line has `arg` (the k6 that runK6 started in an out dir). */
+function pidWithArgument(arg: string): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").includes(arg)) return Number(entry);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return undefined;
+}
 
 let k6: string | undefined;
 try {
@@ -128,18 +141,28 @@ describe.skipIf(!k6)("runK6 with the real k6", () => {
   });
 
   it("SIGKILLs k6 when it does not stop within the grace period", async () => {
+    // A k6 that hangs: stopped with SIGSTOP, it cannot act on the SIGINT. (A tiny grace period alone
+    // raced k6's own quick exit on a busy machine.)
+    const outDir = join(dir, "kill");
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 1_500);
+    let stopped: number | undefined;
+    setTimeout(() => {
+      stopped = pidWithArgument(join(outDir, "k6.config.json"));
+      if (stopped !== undefined) process.kill(stopped, "SIGSTOP");
+      ac.abort();
+    }, 1_500);
     const res = await runK6({
       script: CHAT,
       load: load({ rate: 10, duration: "60s" }),
       targetUrl: server.url,
-      outDir: join(dir, "kill"),
+      outDir,
       store: new SampleStore(),
       signal: ac.signal,
-      graceMs: 1,
+      graceMs: 300,
     });
+    expect(stopped).toBeDefined();
     expect(res).toMatchObject({ aborted: true, killed: true, signal: "SIGKILL", exitCode: null });
+    expect(res.stopMs!).toBeGreaterThanOrEqual(250); // the 300 ms grace, less timer rounding
     expect(res.stopMs!).toBeLessThan(2_000);
   });
 
