@@ -7,7 +7,7 @@ NODE := node --disable-warning=ExperimentalWarning
 .PHONY: setup test gameday bench lint typecheck clean help
 
 help:
-	@echo "make setup      install Node 24 (if needed), npm deps, k6, Toxiproxy, redis/prometheus/alertmanager"
+	@echo "make setup      install Node 24 (if needed), npm deps, k6, Toxiproxy, Debian packages (redis, prometheus, alertmanager, chromium, wrk)"
 	@echo "make gameday    bring up the reference stack and run every bundled scenario (ci profile)"
 	@echo "make test       run every test suite; ends with 'N passed, N failed'"
 	@echo "make bench      run the benchmarks; results in bench/results/ and bench/README.md"

@@ -116,5 +116,5 @@ if [ ${#missing[@]} -gt 0 ]; then
     die "missing ${missing[*]}: install them (Debian/Ubuntu: sudo apt-get install ${missing[*]})"
   fi
 fi
-say "redis-server, prometheus, prometheus-alertmanager present"
+say "Debian packages present: $DEBIAN_PACKAGES"
 say "done"
