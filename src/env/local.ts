@@ -93,7 +93,7 @@ export async function startLocal(
       }
       // A fault proxy already answering there (e.g. `gameday proxy`) is used as it is.
       if (port !== 0 && (await httpProxyAnswers(host, port))) continue;
-      const hp = await startHttpFaultProxy({ host, port, upstream: proxy.upstream });
+      const hp = await startHttpFaultProxy({ host, port, upstream: proxy.upstream, token: proxy.token });
       started.push({ stop: () => hp.close() });
       proxy.listen = `${host}:${hp.port}`;
     }

@@ -11,7 +11,14 @@ const url = z.string().url();
 
 export const proxyConfig = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("toxiproxy"), name, listen: hostPort, upstream: hostPort }),
-  z.strictObject({ kind: z.literal("http"), name, listen: hostPort, upstream: url }),
+  z.strictObject({
+    kind: z.literal("http"),
+    name,
+    listen: hostPort,
+    upstream: url,
+    /** Bearer token of the proxy's control API (`gameday proxy --token`); required off loopback. */
+    token: z.string().min(1).optional(),
+  }),
 ]);
 
 export const serviceConfig = z.strictObject({

@@ -70,7 +70,16 @@ describe("gameday ack against a running receiver", () => {
   });
 
   it("acknowledges an alert by name as the named engineer; the journal records a human ack via the CLI", async () => {
-    const r = await gameday("ack", "LLMProviderDown", "--receiver", rx.url, "--token", TOKEN, "--by", "alice");
+    const r = await gameday(
+      "ack",
+      "LLMProviderDown",
+      "--receiver",
+      rx.url,
+      "--token",
+      TOKEN,
+      "--by",
+      "alice",
+    );
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toContain("acknowledged 00000000000000a1 as alice");
@@ -80,7 +89,16 @@ describe("gameday ack against a running receiver", () => {
   });
 
   it("a second ack of the same alert changes nothing and exits 1; --all then takes the rest", async () => {
-    const again = await gameday("ack", "00000000000000a1", "--receiver", rx.url, "--token", TOKEN, "--by", "bob");
+    const again = await gameday(
+      "ack",
+      "00000000000000a1",
+      "--receiver",
+      rx.url,
+      "--token",
+      TOKEN,
+      "--by",
+      "bob",
+    );
     expect(again.code).toBe(1);
     expect(again.out).toContain("no matching firing alert to acknowledge");
     const all = await gameday("ack", "--all", "--receiver", rx.url, "--token", TOKEN, "--by", "bob");
@@ -105,7 +123,9 @@ describe("gameday ack against a running receiver", () => {
     const port = await freePort();
     const r = await gameday("ack", "--all", "--receiver", `http://127.0.0.1:${port}`);
     expect(r.code).toBe(3);
-    expect(r.err).toMatch(/no alert receiver answering at http:\/\/127\.0\.0\.1:\d+ \(is a gameday run going\?\)/);
+    expect(r.err).toMatch(
+      /no alert receiver answering at http:\/\/127\.0\.0\.1:\d+ \(is a gameday run going\?\)/,
+    );
   });
 
   it("usage errors exit 2: neither an alert nor --all, or both", async () => {

@@ -62,3 +62,55 @@ describe("http fault driver", () => {
     );
   });
 });
+
+describe("http fault driver on a proxy whose control API wants a token (gameday proxy --token)", () => {
+  const TOKEN = "control-token";
+  let upstream: TestServer;
+  let proxy: HttpFaultProxy;
+  const ref = { faultId: "f01", tag: "gameday-runT-f01" };
+  const s = faultSpec.parse({ kind: "http", target: "llm", duration: "1m", status: 503 }) as HttpFault;
+  const driverWith = (token: string | undefined, listen = `127.0.0.1:${proxy.port}`) =>
+    new HttpProxyDriver({
+      config: configSchema.parse({
+        proxies: [{ kind: "http", name: "llm", listen, upstream: upstream.url, ...(token ? { token } : {}) }],
+      }),
+    });
+
+  beforeAll(async () => {
+    upstream = await serve((_req, res) => res.end("fine"));
+    proxy = await startHttpFaultProxy({ upstream: upstream.url, token: TOKEN });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await upstream?.close();
+  });
+
+  it("applies, reads back, finds as a leftover and reverts with the configured token", async () => {
+    const driver = driverWith(TOKEN);
+    await driver.apply(s, ref);
+    expect(await driver.isActive(s, ref)).toBe(true);
+    expect((await fetch(`${proxy.url}/v1/chat`)).status).toBe(503);
+    expect((await driver.leftovers("gameday-runT")).map((l) => l.tag)).toEqual([ref.tag]);
+    await driver.revert(s, ref);
+    expect(await driver.isActive(s, ref)).toBe(false);
+    expect(proxy.rules.list()).toEqual([]);
+  });
+
+  it("without the token: the apply fails with the proxy's 401 and no rule is set", async () => {
+    await expect(driverWith(undefined).apply(s, ref)).rejects.toThrow(/answered 401: .*bearer token/);
+    expect(proxy.rules.list()).toEqual([]);
+  });
+
+  it("a leftover scan with a wrong token fails loudly (cleanup reports it) instead of finding nothing", async () => {
+    proxy.rules.add({ tag: "gameday-runT-f09", status: 500 });
+    await expect(driverWith("wrong").leftovers("gameday-runT")).rejects.toThrow(/answered 401/);
+    proxy.rules.removeByTag("gameday-");
+  });
+
+  it("a proxy that is gone has no leftovers (its rules went with it)", async () => {
+    const gone = await startHttpFaultProxy({ upstream: upstream.url, token: TOKEN });
+    const listen = `127.0.0.1:${gone.port}`;
+    await gone.close();
+    expect(await driverWith(TOKEN, listen).leftovers("gameday-runT")).toEqual([]);
+  });
+});

@@ -6,6 +6,14 @@ export interface ControlOptions {
   timeoutMs?: number;
 }
 
+/** Nothing answers at the proxy's address: a proxy that is gone took its rules with it. */
+export class ProxyUnreachableError extends Error {
+  constructor(base: string, cause: string) {
+    super(`HTTP fault proxy at ${base} unreachable: ${cause}`);
+    this.name = "ProxyUnreachableError";
+  }
+}
+
 /** A bare string is taken as the bearer token. */
 export type ControlArg = ControlOptions | string | undefined;
 
@@ -34,7 +42,7 @@ async function call<T>(
       signal: AbortSignal.timeout(o.timeoutMs ?? 5_000),
     });
   } catch (err) {
-    throw new Error(`HTTP fault proxy at ${base} unreachable: ${(err as Error).message}`);
+    throw new ProxyUnreachableError(base, (err as Error).message);
   }
   const text = await res.text();
   if (!res.ok)

@@ -2,7 +2,13 @@
 import type { GamedayConfig } from "../../scenario/config.ts";
 import type { HttpFault } from "../../scenario/schema.ts";
 import type { Applied, DriverContext, FaultDriver, FaultRef, Leftover } from "../driver.ts";
-import { addRule, listRules, removeRulesByTag } from "./client.ts";
+import {
+  addRule,
+  type ControlOptions,
+  listRules,
+  ProxyUnreachableError,
+  removeRulesByTag,
+} from "./client.ts";
 import type { RuleInput } from "./rules.ts";
 
 export function ruleFor(spec: HttpFault, tag: string): RuleInput {
@@ -26,31 +32,39 @@ export class HttpProxyDriver implements FaultDriver<HttpFault> {
     this.#config = ctx.config;
   }
 
-  #base(target: string): string {
+  /** The proxy's control address and the token its control API wants. */
+  #proxy(target: string): [string, ControlOptions] {
     const p = this.#config.proxies.find((x) => x.kind === "http" && x.name === target);
-    if (!p) throw new Error(`no HTTP fault proxy "${target}" in the config`);
-    return `http://${p.listen}`;
+    if (p?.kind !== "http") throw new Error(`no HTTP fault proxy "${target}" in the config`);
+    return [`http://${p.listen}`, { token: p.token }];
   }
 
   async apply(spec: HttpFault, ref: FaultRef): Promise<Applied> {
-    const rule = await addRule(this.#base(spec.target), ruleFor(spec, ref.tag));
+    const [base, control] = this.#proxy(spec.target);
+    const rule = await addRule(base, ruleFor(spec, ref.tag), control);
     return { previous: { ruleId: rule.id }, detail: { proxy: spec.target, rule: rule.id } };
   }
 
   async revert(spec: HttpFault, ref: FaultRef, _previous?: unknown): Promise<Applied> {
-    const removed = await removeRulesByTag(this.#base(spec.target), ref.tag);
+    const [base, control] = this.#proxy(spec.target);
+    const removed = await removeRulesByTag(base, ref.tag, control);
     return { detail: { removed } };
   }
 
   async isActive(spec: HttpFault, ref: FaultRef): Promise<boolean> {
-    return (await listRules(this.#base(spec.target))).some((r) => r.tag === ref.tag);
+    const [base, control] = this.#proxy(spec.target);
+    return (await listRules(base, control)).some((r) => r.tag === ref.tag);
   }
 
   async leftovers(tagPrefix: string): Promise<Leftover[]> {
     const out: Leftover[] = [];
     for (const p of this.#config.proxies) {
       if (p.kind !== "http") continue;
-      const rules = await listRules(`http://${p.listen}`).catch(() => []);
+      // A proxy that is gone (it ran inside a killed harness) holds no rules; a wrong token is an error.
+      const rules = await listRules(`http://${p.listen}`, { token: p.token }).catch((err: unknown) => {
+        if (err instanceof ProxyUnreachableError) return [];
+        throw err;
+      });
       for (const r of rules) {
         if (r.tag.startsWith(tagPrefix))
           out.push({
@@ -65,6 +79,7 @@ export class HttpProxyDriver implements FaultDriver<HttpFault> {
   }
 
   async removeLeftover(l: Leftover): Promise<void> {
-    await removeRulesByTag(this.#base(l.target), l.tag);
+    const [base, control] = this.#proxy(l.target);
+    await removeRulesByTag(base, l.tag, control);
   }
 }
