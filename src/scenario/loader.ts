@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { targetsView } from "../env/reference-targets.ts";
 import { configSchema, type GamedayConfig } from "./config.ts";
 import { type Problem, ValidationError, problemsFromZod } from "./errors.ts";
+import { resolveGamedayImports } from "./self-import.ts";
 import { type FaultSpec, type Scenario, scenarioSchema } from "./schema.ts";
 
 export interface LoadedScenario {
@@ -147,6 +148,7 @@ export function checkTargets(s: Scenario, config: GamedayConfig, file: string): 
 }
 
 async function importDefault(file: string): Promise<unknown> {
+  resolveGamedayImports();
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };

@@ -1,5 +1,7 @@
 // The CLI contract: help for every command, exit codes, precise errors for bad input.
 import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { commands } from "../../src/cli/commands/index.ts";
@@ -89,5 +91,27 @@ describe("gameday CLI", () => {
     expect(r.err).toMatch(
       /outage\.ts: timeline\.0\.inject\.target: unknown HTTP fault proxy "llm-primary" \(known: none in the config\)/,
     );
+  });
+
+  it('a scenario file kept outside this repository still resolves `import … from "gameday"`', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), "gameday-team-repo-"));
+    try {
+      copyFileSync(join(root, "scenarios/spike-2x.ts"), join(elsewhere, "spike-2x.ts"));
+      const v = gameday("validate", join(elsewhere, "spike-2x.ts"));
+      expect(v.err).toBe("");
+      expect(v.code).toBe(0);
+      expect(v.out).toContain("(spike-2x)");
+      expect(gameday("list", elsewhere).out).toMatch(/spike-2x\s+Spike to 2× forecast/);
+      // Only "gameday" falls back to the harness: any other missing package is still an error.
+      writeFileSync(
+        join(elsewhere, "typo.ts"),
+        'import { defineScenario } from "gamedey";\nexport default defineScenario({});\n',
+      );
+      const t = gameday("validate", join(elsewhere, "typo.ts"));
+      expect(t.code).toBe(2);
+      expect(t.err).toMatch(/typo\.ts: cannot be loaded: Cannot find package 'gamedey'/);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 });
