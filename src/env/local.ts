@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { EnvironmentError } from "../cli/exit-codes.ts";
 import type { ProcessControl } from "../faults/driver.ts";
 import { startHttpFaultProxy } from "../faults/http-proxy/server.ts";
+import { ensureProxies } from "../faults/toxiproxy.ts";
 import type { GamedayConfig } from "../scenario/config.ts";
 import type { Environment } from "./environment.ts";
 import {
@@ -88,7 +89,11 @@ export async function startLocal(
     for (const proxy of resolved.proxies) {
       const { host, port } = split(proxy.listen);
       if (proxy.kind === "toxiproxy") {
-        if (port === 0) proxy.listen = `${host}:${await freePort(host)}`;
+        // Created now on port 0, so the address in the resolved config is one toxiproxy already holds.
+        if (port === 0 && resolved.toxiproxy) {
+          const listening = await ensureProxies(resolved.toxiproxy.api, [proxy]);
+          proxy.listen = listening[proxy.name] ?? proxy.listen;
+        } else if (port === 0) proxy.listen = `${host}:${await freePort(host)}`;
         continue;
       }
       // A fault proxy already answering there (e.g. `gameday proxy`) is used as it is.

@@ -41,21 +41,31 @@ async function api<T>(base: string, method: string, path: string, body?: unknown
   return text ? (JSON.parse(text) as T) : undefined;
 }
 
-/** Creates or updates the config's Toxiproxy proxies so they listen and forward as configured. */
-export async function ensureProxies(apiAddress: string, proxies: ProxyConfig[]): Promise<void> {
+/**
+ * Creates or updates the config's Toxiproxy proxies so they listen and forward as configured. Returns
+ * each proxy's actual listen address: a proxy created on port 0 gets its port from the kernel, with no
+ * window in which another program could take it.
+ */
+export async function ensureProxies(
+  apiAddress: string,
+  proxies: ProxyConfig[],
+): Promise<Record<string, string>> {
   const base = toxiproxyUrl(apiAddress);
   const existing = (await api<Record<string, ProxyJson>>(base, "GET", "/proxies")) ?? {};
+  const listening: Record<string, string> = {};
   for (const p of proxies) {
     if (p.kind !== "toxiproxy") continue;
     const cur = existing[p.name];
-    if (!cur)
-      await api(base, "POST", "/proxies", {
+    listening[p.name] = p.listen.endsWith(":0") && cur ? cur.listen : p.listen;
+    if (!cur) {
+      const created = await api<ProxyJson>(base, "POST", "/proxies", {
         name: p.name,
         listen: p.listen,
         upstream: p.upstream,
         enabled: true,
       });
-    else if (cur.listen !== p.listen && !p.listen.endsWith(":0")) {
+      if (created?.listen) listening[p.name] = created.listen;
+    } else if (cur.listen !== p.listen && !p.listen.endsWith(":0")) {
       await api(base, "POST", `/proxies/${encodeURIComponent(p.name)}`, {
         listen: p.listen,
         upstream: p.upstream,
@@ -69,6 +79,7 @@ export async function ensureProxies(apiAddress: string, proxies: ProxyConfig[]):
       });
     }
   }
+  return listening;
 }
 
 export class ToxiproxyDriver implements FaultDriver<ToxiproxyFault> {

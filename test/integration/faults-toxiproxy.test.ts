@@ -85,6 +85,29 @@ describe.skipIf(missing !== undefined)("toxiproxy driver", () => {
     }
   });
 
+  it("ensureProxies creates a proxy asked for on port 0 on a kernel-picked port and returns it, twice alike", async () => {
+    const p = [
+      {
+        kind: "toxiproxy" as const,
+        name: "svc-any",
+        listen: `${HOST}:0`,
+        upstream: `${HOST}:${upstream.port}`,
+      },
+    ];
+    try {
+      const first = await ensureProxies(toxi.api, p);
+      const at = first["svc-any"];
+      expect(at).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(at).not.toBe(`${HOST}:0`);
+      expect(await (await fetch(`http://${at}/`)).text()).toBe("ok");
+      // Asked again with port 0, the existing proxy stays where it is.
+      expect((await ensureProxies(toxi.api, p))["svc-any"]).toBe(at);
+      expect(first.svc).toBeUndefined();
+    } finally {
+      await fetch(`http://${toxi.api}/proxies/svc-any`, { method: "DELETE" });
+    }
+  });
+
   it("latency with jitter: named by tag, requests are slower by at least the latency, gone after revert", async () => {
     const s = spec({ toxic: "latency", attributes: { latency: 250, jitter: 20 } });
     const before = await timed();
