@@ -1,5 +1,6 @@
 // Profiles compress time for CI: one function scales every duration and every time target of a
 // scenario by the same factor, so a 10 min outage becomes 20 s and MTTA ≤ 5 min becomes ≤ 10 s.
+import { UsageError } from "../cli/exit-codes.ts";
 import type { Scenario } from "./schema.ts";
 
 export interface Profile {
@@ -15,9 +16,10 @@ export const PROFILES: Record<string, Profile> = {
   ci: { name: "ci", scale: 1 / 30 },
 };
 
+/** A name from the command line; an unknown one is a usage error (exit 2), not a harness failure. */
 export function profileByName(name: string): Profile {
-  const p = PROFILES[name];
-  if (!p) throw new Error(`unknown profile "${name}" (known: ${Object.keys(PROFILES).join(", ")})`);
+  const p = Object.hasOwn(PROFILES, name) ? PROFILES[name] : undefined;
+  if (!p) throw new UsageError(`unknown profile "${name}" (known: ${Object.keys(PROFILES).join(", ")})`);
   return p;
 }
 
