@@ -98,6 +98,10 @@ export function signFolder(dir: string, o: SignFolderOptions): SignOutcome {
   for (const env of bundle.envelopes) {
     const claim = claimOf(env);
     if (claim?.role !== o.role) {
+      if (claim?.keyid === keyid)
+        throw new Error(
+          `${path}: key ${keyid} already signed role ${claim.role}; separation of duties needs a different key for role ${o.role}`,
+        );
       kept.push(env);
       continue;
     }
@@ -203,7 +207,26 @@ export function verifyFolder(dir: string, predicateType: string, o: VerifyOption
   for (const role of o.require ?? []) {
     if (!validRoles.has(role)) problems.push(`required role ${role} has no valid signature`);
   }
+  problems.push(...separationProblems(validRoles, o.require ?? []));
   return { ok: problems.length === 0, problems, signatures };
+}
+
+/**
+ * Separation of duties: requiring several roles means requiring several people, so one key may hold
+ * at most one of the required roles (otherwise one person could approve as SRE, Security, Product
+ * and Platform at once).
+ */
+function separationProblems(validRoles: Map<string, string[]>, required: readonly string[]): string[] {
+  const rolesByKey = new Map<string, string[]>();
+  for (const role of required)
+    for (const keyid of validRoles.get(role) ?? [])
+      rolesByKey.set(keyid, [...(rolesByKey.get(keyid) ?? []), role]);
+  return [...rolesByKey]
+    .filter(([, roles]) => roles.length > 1)
+    .map(
+      ([keyid, roles]) =>
+        `separation of duties: key ${keyid} signed ${roles.length} required roles (${roles.join(", ")}); each required role needs its own key`,
+    );
 }
 
 function subjectProblems(

@@ -14,7 +14,7 @@ import {
   prrStatus,
   renderPrrChecklist,
 } from "../../src/prr/index.ts";
-import { keygen, ROLES } from "../../src/sign/index.ts";
+import { ATTESTATION_FILE, type Bundle, keygen, ROLES } from "../../src/sign/index.ts";
 
 const NOW = new Date("2026-03-10T12:00:00Z");
 const DAY = 86_400_000;
@@ -307,6 +307,44 @@ describe("prrSign / prrStatus", () => {
     await expect(prrSign(file, { ...opts, role: "sre", keyFile: join(keys, "sre.key.pem") })).rejects.toThrow(
       /not ready to sign — 1 red item\(s\):\n {2}rollback: runbooks\/rollback\.md lacks: "Trigger"/,
     );
+  });
+
+  it("is not approved when one key signed several roles (separation of duties)", async () => {
+    const root = makeRoot();
+    const keys = mkdtempSync(join(tmpdir(), "gameday-prr-keys-"));
+    const file = join(root, "svc.prr.yaml");
+    writeFileSync(
+      file,
+      JSON.stringify(
+        prr([item("rollback", { kind: "runbook", file: "runbooks/rollback.md", require: ["Trigger"] })]),
+      ),
+    );
+    const outDir = join(root, "prr-out");
+    const opts = { now: NOW, root, outDir };
+    const solo = keygen(keys, "solo").privateKey;
+    await prrSign(file, { ...opts, role: "sre", keyFile: solo });
+    await expect(prrSign(file, { ...opts, role: "security", keyFile: solo })).rejects.toThrow(
+      /separation of duties/,
+    );
+    // the same key's signatures for the other roles, made in a copy and spliced in
+    const bundlePath = join(outDir, ATTESTATION_FILE);
+    const bundle = JSON.parse(readFileSync(bundlePath, "utf8")) as Bundle;
+    for (const role of ["security", "product", "platform"] as const) {
+      const copy = join(root, `copy-${role}`);
+      await prrSign(file, { ...opts, outDir: copy, role, keyFile: solo });
+      bundle.envelopes.push(
+        ...(JSON.parse(readFileSync(join(copy, ATTESTATION_FILE), "utf8")) as Bundle).envelopes,
+      );
+    }
+    writeFileSync(bundlePath, JSON.stringify(bundle));
+    const st = await prrStatus(file, { ...opts, trustDir: keys });
+    expect(st.approved).toBe(false);
+    expect(st.signedRoles).toEqual([...ROLES]);
+    expect(st.problems).toEqual([
+      expect.stringMatching(
+        /^separation of duties: key [0-9a-f]{64} signed 4 required roles \(sre, security, product, platform\)/,
+      ),
+    ]);
   });
 
   it("the sample Ops Copilot PRR validates and its runbook items are green against this repository", async () => {

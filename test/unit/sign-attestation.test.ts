@@ -213,6 +213,32 @@ describe("signRun / verifyRun", () => {
     expect(v.problems.join("\n")).toMatch(/role sre is claimed 2 times/);
   });
 
+  it("separation of duties: one key cannot hold two required roles, at signing and at verification", () => {
+    const dir = freshRun(["sre"]);
+    expect(() => signRun(dir, { role: "security", keyFile: keys.sre.privateKey })).toThrow(
+      /key [0-9a-f]{64} already signed role sre; separation of duties needs a different key for role security/,
+    );
+    // splice envelopes that the sre key made for every other role over the same files
+    const b = bundleOf(dir);
+    for (const role of ["security", "product", "platform"] as const) {
+      const other = tmp("copy");
+      cpSync(template, other, { recursive: true });
+      signRun(other, { role, keyFile: keys.sre.privateKey });
+      b.envelopes.push(bundleOf(other).envelopes[0]!);
+    }
+    writeFileSync(join(dir, ATTESTATION_FILE), JSON.stringify(b));
+    const v = verifyRun(dir, { require: [...ROLES], trustDir: keysDir });
+    expect(v.ok).toBe(false);
+    expect(v.signatures.every((s) => s.ok)).toBe(true);
+    expect(v.problems).toEqual([
+      `separation of duties: key ${keys.sre.keyid} signed 4 required roles (sre, security, product, platform); each required role needs its own key`,
+    ]);
+    // two of them required: still one key for two roles
+    expect(verifyRun(dir, { require: ["sre", "product"], trustDir: keysDir }).problems).toEqual([
+      `separation of duties: key ${keys.sre.keyid} signed 2 required roles (sre, product); each required role needs its own key`,
+    ]);
+  });
+
   it("fails with a reason on a malformed or missing attestation", () => {
     const dir = freshRun(["sre"]);
     const path = join(dir, ATTESTATION_FILE);

@@ -94,7 +94,8 @@ export const verifyCommand: Command = {
   summary: "verify every signature and digest of a signed run",
   usage: "verify <run-dir> [--require sre,security,product,platform] [--trust DIR]",
   help: `Checks every signature in attestation.dsse.json, every subject digest against the files in
-the folder (a changed, added or removed byte fails), and that each required role signed.
+the folder (a changed, added or removed byte fails), and that each required role signed with
+its own key (separation of duties: one key holding two required roles fails).
 Exit 0 when valid, 1 when not, naming every reason.
 
 Options:
