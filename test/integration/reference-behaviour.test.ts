@@ -51,6 +51,19 @@ async function metric(name: string): Promise<number> {
   return Number(line?.split(" ")[1]);
 }
 
+/** Waits until Prometheus reports the alert firing (rules are evaluated every 1 s). */
+async function firing(alert: string, timeoutMs = 8_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const r = await json("GET", `${stack.config.prometheus!.url}/api/v1/alerts`);
+    const alerts = (r.body as { data: { alerts: Array<{ labels: { alertname: string }; state: string }> } })
+      .data.alerts;
+    if (alerts.some((a) => a.labels.alertname === alert && a.state === "firing")) return true;
+    await sleep(250);
+  }
+  return false;
+}
+
 function service(name: string): string {
   return stack.config.services.find((s) => s.name === name)!.url;
 }
@@ -85,6 +98,7 @@ describe("reference service behaviours", () => {
       const res = await chat(fresh());
       expect(res.headers.get("x-depth-k")).toBe("4");
       expect(await metric("copilot_depth_k")).toBe(4);
+      expect(await firing("DepthKDegraded")).toBe(true);
     } finally {
       await json("DELETE", `${api}/proxies/vector-store/toxics/gameday-test-latency`);
     }
@@ -169,6 +183,23 @@ describe("reference service behaviours", () => {
     await json("PUT", `${copilot}/admin/release`, { version: "v2", bad_v2: false });
   });
 
+  it("pages ErrorRateSLOBreach when more than 1 % of requests fail (primary 502 with failover_off)", async () => {
+    const proxy = stack.config.proxies.find((p) => p.name === "llm-primary")!;
+    const rules = `http://${proxy.listen}/__gameday/rules`;
+    const rule = await json("POST", rules, { tag: "gameday-test-502", status: 502, percent: 100 });
+    expect(rule.status).toBeLessThan(300);
+    const id = (rule.body as { id?: string }).id;
+    await stack.setDefect("failover_off", true);
+    try {
+      const answers = await Promise.all([1, 2, 3, 4, 5].map(() => chat(fresh())));
+      expect(answers.every((r) => r.status >= 500)).toBe(true);
+      expect(await firing("ErrorRateSLOBreach")).toBe(true);
+    } finally {
+      await stack.setDefect("failover_off", false);
+      await json("DELETE", id ? `${rules}/${id}` : rules);
+    }
+  });
+
   it("missing_alert_rule reloads Prometheus without LLMProviderDown, and restores it", async () => {
     const rules = async (): Promise<string[]> => {
       const r = await json("GET", `${stack.config.prometheus!.url}/api/v1/rules`);
@@ -180,6 +211,7 @@ describe("reference service behaviours", () => {
     const without = await rules();
     expect(without).not.toContain("LLMProviderDown");
     expect(without).toContain("P95LatencySLOBreach");
+    expect(without).toEqual(expect.arrayContaining(["ErrorRateSLOBreach", "DepthKDegraded"]));
     await stack.setDefect("missing_alert_rule", false);
     expect(await rules()).toContain("LLMProviderDown");
   });
