@@ -14,21 +14,42 @@ export interface LoadedScenario {
   scenario: Scenario;
 }
 
-/** Validates a plain object as a scenario; never throws anything but ValidationError. */
-export function validateScenario(value: unknown, file: string): Scenario {
+export interface ScenarioCheck {
+  /** Set when the schema accepted the value (conflicts or unknown targets may still be listed). */
+  scenario?: Scenario;
+  problems: Problem[];
+}
+
+/**
+ * Every problem of one scenario value at once: schema, fault conflicts, and — given a config —
+ * unknown targets. Targets are checked even when the schema rejects other fields, so a file is
+ * fixed in one round instead of one class of problem per attempt.
+ */
+export function checkScenario(value: unknown, file: string, config?: GamedayConfig): ScenarioCheck {
   let parsed: ReturnType<typeof scenarioSchema.safeParse>;
   try {
     parsed = scenarioSchema.safeParse(value);
   } catch (err) {
     // zod can throw on exotic inputs (getters that throw, revoked proxies); report, don't crash.
-    throw new ValidationError([
-      { file, path: "", message: `cannot be read as a scenario: ${(err as Error).message}` },
-    ]);
+    return {
+      problems: [{ file, path: "", message: `cannot be read as a scenario: ${(err as Error).message}` }],
+    };
   }
-  if (!parsed.success) throw new ValidationError(problemsFromZod(file, parsed.error));
-  const problems = conflictProblems(parsed.data, file);
-  if (problems.length) throw new ValidationError(problems);
-  return parsed.data;
+  const problems = parsed.success ? conflictProblems(parsed.data, file) : problemsFromZod(file, parsed.error);
+  if (config) {
+    const seen = new Set(problems.map((p) => p.path));
+    problems.push(
+      ...checkTargets(parsed.success ? parsed.data : value, config, file).filter((p) => !seen.has(p.path)),
+    );
+  }
+  return parsed.success ? { scenario: parsed.data, problems } : { problems };
+}
+
+/** Validates a plain object as a scenario; never throws anything but ValidationError. */
+export function validateScenario(value: unknown, file: string, config?: GamedayConfig): Scenario {
+  const { scenario, problems } = checkScenario(value, file, config);
+  if (problems.length || !scenario) throw new ValidationError(problems);
+  return scenario;
 }
 
 export function validateConfig(value: unknown, file: string): GamedayConfig {
@@ -92,59 +113,99 @@ function conflictProblems(s: Scenario, file: string): Problem[] {
   return problems;
 }
 
-/** Checks that every target a scenario names exists in the config; lists the known names otherwise. */
-export function checkTargets(s: Scenario, config: GamedayConfig, file: string): Problem[] {
-  const problems: Problem[] = [];
-  const known = {
+type TargetKind = FaultSpec["kind"] | "service" | "service-or-proxy";
+
+interface TargetRef {
+  path: string;
+  kind: TargetKind;
+  name: string;
+}
+
+const FAULT_KINDS: ReadonlySet<string> = new Set(["toxiproxy", "http", "redis", "http-action", "process"]);
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null;
+}
+
+/**
+ * The target names a scenario refers to. Reads the value defensively, as it may be a raw value the
+ * schema rejected: anything not shaped like a reference is skipped (the schema reports it).
+ */
+function targetRefs(s: unknown): TargetRef[] {
+  const refs: TargetRef[] = [];
+  if (!isRecord(s)) return refs;
+  const timeline = s.timeline;
+  if (Array.isArray(timeline)) {
+    timeline.forEach((step: unknown, i) => {
+      const f = isRecord(step) ? step.inject : undefined;
+      if (
+        isRecord(f) &&
+        typeof f.kind === "string" &&
+        FAULT_KINDS.has(f.kind) &&
+        typeof f.target === "string"
+      )
+        refs.push({ path: `timeline.${i}.inject.target`, kind: f.kind as FaultSpec["kind"], name: f.target });
+    });
+  }
+  const runbook = s.runbook;
+  const steps = isRecord(runbook) ? runbook.steps : undefined;
+  if (Array.isArray(steps)) {
+    steps.forEach((st: unknown, i) => {
+      const actions = isRecord(st) ? st.actions : undefined;
+      if (!Array.isArray(actions)) return;
+      actions.forEach((a: unknown, j) => {
+        if (isRecord(a) && (a.kind === "http" || a.kind === "smoke") && typeof a.target === "string")
+          refs.push({ path: `runbook.steps.${i}.actions.${j}.target`, kind: "service", name: a.target });
+      });
+    });
+  }
+  const load = s.load;
+  if (isRecord(load) && typeof load.target === "string")
+    refs.push({ path: "load.target", kind: "service-or-proxy", name: load.target });
+  return refs;
+}
+
+/**
+ * Checks that every target a scenario names exists in the config; lists the known names otherwise.
+ * Takes a parsed scenario or the raw value of one the schema rejected.
+ */
+export function checkTargets(s: unknown, config: GamedayConfig, file: string): Problem[] {
+  const services = config.services.map((x) => x.name);
+  const known: Record<TargetKind, readonly string[]> = {
     toxiproxy: config.proxies.filter((p) => p.kind === "toxiproxy").map((p) => p.name),
     http: config.proxies.filter((p) => p.kind === "http").map((p) => p.name),
     redis: config.redis.map((r) => r.name),
-    "http-action": config.services.map((r) => r.name),
+    "http-action": services,
     process: config.processes.map((r) => r.name),
-  } as const;
-  const what = {
+    service: services,
+    "service-or-proxy": [...services, ...config.proxies.map((p) => p.name)],
+  };
+  const what: Record<TargetKind, string> = {
     toxiproxy: "Toxiproxy proxy",
     http: "HTTP fault proxy",
     redis: "Redis",
     "http-action": "service",
     process: "process",
+    service: "service",
+    "service-or-proxy": "service or proxy",
   };
-  s.timeline.forEach((step, i) => {
-    const f = step.inject;
-    if (!f) return;
-    const names: readonly string[] = known[f.kind];
-    if (!names.includes(f.target)) {
-      problems.push({
-        file,
-        path: `timeline.${i}.inject.target`,
-        message: `unknown ${what[f.kind]} "${f.target}" (known: ${names.length ? names.join(", ") : "none in the config"})`,
-      });
-    }
-  });
-  const services = config.services.map((x) => x.name);
-  s.runbook?.steps.forEach((st, i) => {
-    st.actions.forEach((a, j) => {
-      if ((a.kind === "http" || a.kind === "smoke") && !services.includes(a.target)) {
-        problems.push({
-          file,
-          path: `runbook.steps.${i}.actions.${j}.target`,
-          message: `unknown service "${a.target}" (known: ${services.join(", ") || "none in the config"})`,
-        });
-      }
-    });
-  });
-  const loadTarget = s.load?.target;
-  if (loadTarget !== undefined) {
-    const all = [...services, ...config.proxies.map((p) => p.name)];
-    if (!all.includes(loadTarget)) {
-      problems.push({
-        file,
-        path: "load.target",
-        message: `unknown service or proxy "${loadTarget}" (known: ${all.join(", ")})`,
-      });
-    }
+  let refs: TargetRef[];
+  try {
+    refs = targetRefs(s);
+  } catch {
+    // A hostile value (throwing getters) was already reported by the schema check.
+    return [];
   }
-  return problems;
+  return refs
+    .filter((r) => !known[r.kind].includes(r.name))
+    .map((r) => {
+      const names = known[r.kind];
+      return {
+        file,
+        path: r.path,
+        message: `unknown ${what[r.kind]} "${r.name}" (known: ${names.length ? names.join(", ") : "none in the config"})`,
+      };
+    });
 }
 
 async function importDefault(file: string): Promise<unknown> {
@@ -189,8 +250,10 @@ export async function loadScenarios(paths: string[], config?: GamedayConfig): Pr
   const ids = new Map<string, string>();
   for (const file of files) {
     try {
-      const scenario = validateScenario(await importDefault(file), file);
-      if (config) problems.push(...checkTargets(scenario, targetsView(config), file));
+      const checked = checkScenario(await importDefault(file), file, config && targetsView(config));
+      problems.push(...checked.problems);
+      const scenario = checked.scenario;
+      if (!scenario) continue;
       const prev = ids.get(scenario.id);
       if (prev) problems.push({ file, path: "id", message: `"${scenario.id}" is also the id of ${prev}` });
       ids.set(scenario.id, file);

@@ -1,0 +1,49 @@
+// Every problem of a scenario file is reported at once, whatever its class: schema, unknown
+// targets and fault conflicts, each as `<file>: <path>: <message>`.
+import { spawnSync } from "node:child_process";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "../..");
+const main = join(root, "src/cli/main.ts");
+const config = "test/fixtures/configs/targets.config.ts";
+
+function validate(...args: string[]) {
+  const r = spawnSync(
+    process.execPath,
+    ["--disable-warning=ExperimentalWarning", main, "validate", ...args],
+    { cwd: root, encoding: "utf8" },
+  );
+  return { code: r.status, err: r.stderr.trim().split("\n") };
+}
+
+describe("gameday validate reports all problems together", () => {
+  it("a conflict and an unknown target in one file", () => {
+    const file = "test/fixtures/scenarios/problems/all-at-once.ts";
+    const r = validate(file, "--config", config);
+    expect(r.code).toBe(2);
+    expect(r.err).toEqual([
+      `${file}: timeline.1.inject: conflicts with timeline.0: two http faults on "llm-primary" at the same time`,
+      `${file}: timeline.2.inject.target: unknown Toxiproxy proxy "vector-db" (known: vector-store)`,
+      "gameday validate: 2 problems; nothing was started",
+    ]);
+  });
+
+  it("a schema error and an unknown target in one file", () => {
+    const file = "test/fixtures/scenarios/problems/schema-and-target.ts";
+    const r = validate(file, "--config", config);
+    expect(r.code).toBe(2);
+    expect(r.err).toHaveLength(3);
+    expect(r.err[0]).toMatch(new RegExp(`^${file}: title: `));
+    expect(r.err[1]).toBe(
+      `${file}: timeline.0.inject.target: unknown Toxiproxy proxy "vector-db" (known: vector-store)`,
+    );
+  });
+
+  it("without a config only the schema and conflicts are checked", () => {
+    const file = "test/fixtures/scenarios/problems/all-at-once.ts";
+    const r = validate(file, "--config", "test/fixtures/configs/no-proxies.config.ts");
+    expect(r.code).toBe(2);
+    expect(r.err.filter((l) => l.includes("conflicts with timeline.0"))).toHaveLength(1);
+  });
+});
