@@ -56,12 +56,18 @@ export interface SignOutcome {
 export interface VerifyOptions {
   /** Roles that must each have a valid signature. */
   require?: Role[];
-  /** Folder of trusted public keys; without it a signature is checked against the key it names. */
+  /**
+   * Folder of trusted public keys. Without it a signature is only checked against the key embedded
+   * in its own payload, which proves nothing about who signed: anyone can re-sign a changed folder.
+   * So `require` without `trustDir` always fails.
+   */
   trustDir?: string;
 }
 
 export interface VerifyOutcome {
   ok: boolean;
+  /** Whether signer keys were checked against a trust store; false means "self-consistent" at best. */
+  trusted: boolean;
   problems: string[];
   signatures: Array<{ role: string; keyid: string; ok: boolean }>;
 }
@@ -123,7 +129,17 @@ export function verifyFolder(dir: string, predicateType: string, o: VerifyOption
   const problems: string[] = [];
   const signatures: VerifyOutcome["signatures"] = [];
   const path = join(dir, ATTESTATION_FILE);
-  const fail = (p: string): VerifyOutcome => ({ ok: false, problems: [...problems, p], signatures });
+  const trusted = Boolean(o.trustDir);
+  if (!trusted && o.require?.length)
+    problems.push(
+      `required roles (${o.require.join(", ")}) cannot be checked without a trust store: with only the keys embedded in the envelopes, anyone can re-sign a changed folder as any role`,
+    );
+  const fail = (p: string): VerifyOutcome => ({
+    ok: false,
+    trusted,
+    problems: [...problems, p],
+    signatures,
+  });
   if (!existsSync(path)) return fail(`${ATTESTATION_FILE}: missing — the folder is not signed`);
   let bundle: { envelopes: unknown[] };
   try {
@@ -208,7 +224,7 @@ export function verifyFolder(dir: string, predicateType: string, o: VerifyOption
     if (!validRoles.has(role)) problems.push(`required role ${role} has no valid signature`);
   }
   problems.push(...separationProblems(validRoles, o.require ?? []));
-  return { ok: problems.length === 0, problems, signatures };
+  return { ok: problems.length === 0, trusted, problems, signatures };
 }
 
 /**

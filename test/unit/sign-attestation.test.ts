@@ -183,9 +183,29 @@ describe("signRun / verifyRun", () => {
     expect(v.problems.join("\n")).toContain(`signed by untrusted key ${keys.rogue.keyid}`);
   });
 
+  it("without a trust store: required roles fail, and an attacker's re-signed tampering is only self-consistent", () => {
+    const dir = freshRun();
+    // tamper, drop the real signatures and re-sign with the attacker's key
+    writeFileSync(join(dir, "gameday_report.md"), "# all PASS, honest\n");
+    unlinkSync(join(dir, ATTESTATION_FILE));
+    signRun(dir, { role: "sre", keyFile: keys.rogue.privateKey });
+    const untrusted = verifyRun(dir);
+    expect(untrusted).toMatchObject({ ok: true, trusted: false });
+    const required = verifyRun(dir, { require: ["sre"] });
+    expect(required.ok).toBe(false);
+    expect(required.problems).toEqual([
+      "required roles (sre) cannot be checked without a trust store: with only the keys embedded in the envelopes, anyone can re-sign a changed folder as any role",
+    ]);
+    const trust = tmp("trust");
+    for (const r of ROLES) cpSync(keys[r].publicKey, join(trust, `${r}.pub.pem`));
+    const trusted = verifyRun(dir, { require: ["sre"], trustDir: trust });
+    expect(trusted.trusted).toBe(true);
+    expect(trusted.problems.join("\n")).toContain(`signed by untrusted key ${keys.rogue.keyid}`);
+  });
+
   it("names a missing required role", () => {
     const dir = freshRun(["sre", "security"]);
-    const v = verifyRun(dir, { require: [...ROLES] });
+    const v = verifyRun(dir, { require: [...ROLES], trustDir: keysDir });
     expect(v.ok).toBe(false);
     expect(v.problems).toEqual([
       "required role product has no valid signature",

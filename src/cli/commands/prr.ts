@@ -40,13 +40,14 @@ export const prrCommand: Command = {
         exit 0 when ready, 1 when not
 sign    signs the rendered ${CHECKLIST_FILE} for one role (refused while any item is red)
 status  approved only when every item is green or validly excepted (≤ 14 days, owner and
-        due date) and all four roles (${ROLES.join(", ")}) signed the current checklist
+        due date) and all four roles (${ROLES.join(", ")}) signed the current checklist,
+        each with its own key from --trust DIR (required: without it anyone could sign)
 
 Options:
   --role R      ${ROLES.join(" | ")} (sign)
   --key FILE    PEM private key (sign)
   --out DIR     where ${CHECKLIST_FILE} and its signatures go (default ${DEFAULT_OUT})
-  --trust DIR   trusted public keys (status)`,
+  --trust DIR   trusted public keys (status; required there)`,
   options: {
     role: { type: "string" },
     key: { type: "string" },
@@ -74,7 +75,12 @@ Options:
         return EXIT.ok;
       }
       case "status": {
-        const s = await prrStatus(file, { outDir, trustDir: str(args, "trust") });
+        const trustDir = str(args, "trust");
+        if (!trustDir)
+          throw new UsageError(
+            "prr status needs --trust DIR: approval requires all four roles, and without a trust store the signer keys are the ones embedded in the envelopes, so anyone can sign as any role",
+          );
+        const s = await prrStatus(file, { outDir, trustDir });
         printReport(s.report);
         console.log(`signed by: ${s.signedRoles.join(", ") || "nobody yet"}`);
         for (const p of s.problems) console.error(`problem: ${p}`);

@@ -14,6 +14,11 @@ function runDirArg(positionals: string[], usage: string): string {
   return dir;
 }
 
+const REQUIRE_NEEDS_TRUST =
+  "--require needs --trust DIR: without a trust store the signer keys are the ones embedded in the envelopes, so anyone can re-sign a changed folder as any role";
+const UNTRUSTED =
+  "signer keys were not checked against a trust store (no --trust); anyone could have re-signed this folder";
+
 export function parseRole(value: string | undefined): Role {
   if (!value) throw new UsageError(`--role is required (${ROLES.join(", ")})`);
   const role = value.toLowerCase() as Role;
@@ -92,22 +97,33 @@ Options:
 export const verifyCommand: Command = {
   name: "verify",
   summary: "verify every signature and digest of a signed run",
-  usage: "verify <run-dir> [--require sre,security,product,platform] [--trust DIR]",
+  usage: "verify <run-dir> [--require sre,security,product,platform --trust DIR]",
   help: `Checks every signature in attestation.dsse.json, every subject digest against the files in
 the folder (a changed, added or removed byte fails), and that each required role signed with
 its own key (separation of duties: one key holding two required roles fails).
 Exit 0 when valid, 1 when not, naming every reason.
 
+Who signed is only known with --trust: without it each signature is checked against the public
+key embedded in its own envelope, so anyone who changes the files can re-sign them. Therefore
+--require without --trust is a usage error (exit 2), and without either the output says
+UNTRUSTED: the folder matches its own signatures, nothing more.
+
 Options:
-  --require ROLES   comma-separated roles that must have signed
+  --require ROLES   comma-separated roles that must have signed (needs --trust)
   --trust DIR       folder of trusted public keys (.pub.pem); signatures by other keys fail`,
   options: { require: { type: "string" }, trust: { type: "string" } },
   async run(args) {
     const dir = runDirArg(args.positionals, verifyCommand.usage);
-    const out = verifyRun(dir, { require: parseRoles(str(args, "require")), trustDir: str(args, "trust") });
+    const require = parseRoles(str(args, "require"));
+    const trustDir = str(args, "trust");
+    if (require && !trustDir) throw new UsageError(REQUIRE_NEEDS_TRUST);
+    const out = verifyRun(dir, { require, trustDir });
     for (const s of out.signatures) console.log(`${s.ok ? "ok  " : "BAD "} ${s.role.padEnd(9)} ${s.keyid}`);
     for (const p of out.problems) console.error(`problem: ${p}`);
-    console.log(out.ok ? "verified" : "verification FAILED");
+    if (!out.trusted) console.error(`WARNING: ${UNTRUSTED}`);
+    console.log(
+      out.ok ? (out.trusted ? "verified" : `verified UNTRUSTED (${UNTRUSTED})`) : "verification FAILED",
+    );
     return out.ok ? EXIT.ok : EXIT.fail;
   },
 };
