@@ -141,7 +141,8 @@ async function removeLeftovers(drivers: Drivers, tagPrefix: string, report: Clea
 
 /**
  * Undoes what a killed run left: every `fault.registered` without a `fault.reverted` is reverted
- * through its driver with the journalled spec and `fault.applied.previous` (newest first), and the
+ * through its driver with the journalled spec and `fault.applied.previous` (or, when the run died
+ * mid-apply, `fault.captured.previous`), newest first, and the
  * outcome is appended to the same journal; then anything still tagged `gameday-<runId>` is removed.
  */
 export async function cleanupRun(
@@ -165,6 +166,11 @@ export async function cleanupRun(
       .filter((e): e is EventOf<"fault.applied"> => e.type === "fault.applied")
       .map((e) => [e.faultId, e]),
   );
+  const captured = new Map(
+    entries
+      .filter((e): e is EventOf<"fault.captured"> => e.type === "fault.captured")
+      .map((e) => [e.faultId, e.previous]),
+  );
   const open = entries
     .filter((e): e is EventOf<"fault.registered"> => e.type === "fault.registered" && !done.has(e.faultId))
     .reverse();
@@ -178,7 +184,8 @@ export async function cleanupRun(
           const out = await driver.revert(
             reg.spec,
             { faultId: reg.faultId, tag: reg.tag },
-            applied.get(reg.faultId)?.previous,
+            // fault.applied is missing when the run died while the change was being sent.
+            applied.get(reg.faultId)?.previous ?? captured.get(reg.faultId),
           );
           journal.write({
             type: "fault.reverted",

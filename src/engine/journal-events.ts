@@ -19,6 +19,11 @@ export type JournalEvent =
       tag: string;
       spec: FaultSpec;
     }
+  /**
+   * What revert will need, read before the change is sent (drivers with `capture`): a run killed
+   * between the change and `fault.applied` is still undone from this.
+   */
+  | { type: "fault.captured"; faultId: string; previous: unknown }
   /** t_inject: the driver's apply call returned. `previous` holds what revert needs (flag values etc.). */
   | {
       type: "fault.applied";

@@ -353,8 +353,12 @@ async function runScenario(r: ScenarioRun): Promise<ScenarioResult> {
       });
       myFaults.push(faultId);
       setPhase("inject");
-      const applied = await driver.apply(spec, ref);
-      previous = applied.previous;
+      if (driver.capture) {
+        previous = await driver.capture(spec, ref);
+        journal.write({ type: "fault.captured", faultId, previous });
+      }
+      const applied = await driver.apply(spec, ref, previous);
+      previous = applied.previous ?? previous;
       activeFaults.add(faultId);
       journal.write({
         type: "fault.applied",

@@ -1,6 +1,7 @@
 // The contract every fault driver meets. The engine registers a fault (journal + cleanup registry)
 // before calling apply, so a driver never has to remember anything itself: what it needs to undo a
-// change it returns as `previous`, which is journalled and handed back to revert.
+// change it reads in `capture` (journalled before apply runs, so a run killed mid-apply can still
+// be undone) or returns as `previous` from apply; either is journalled and handed back to revert.
 import type { FaultKind, FaultSpec } from "../scenario/schema.ts";
 import type { GamedayConfig } from "../scenario/config.ts";
 
@@ -40,7 +41,12 @@ export interface DriverContext {
 
 export interface FaultDriver<S extends FaultSpec = FaultSpec> {
   readonly kind: S["kind"];
-  apply(spec: S, ref: FaultRef): Promise<Applied>;
+  /**
+   * Reads, before anything changes, what revert will need (a flag's current value). The engine
+   * journals the answer before calling apply and passes it in as `captured`.
+   */
+  capture?(spec: S, ref: FaultRef): Promise<unknown>;
+  apply(spec: S, ref: FaultRef, captured?: unknown): Promise<Applied>;
   /** Must be idempotent: reverting twice, or reverting a fault that never applied, is fine. */
   revert(spec: S, ref: FaultRef, previous: unknown): Promise<Applied | undefined>;
   /** Read-back: is the fault observable on the target right now? */

@@ -1,6 +1,6 @@
 // An HTTP call that changes something (a feature flag, a price) and its revert. When a read
-// endpoint is configured the previous value is captured before the change and journalled, so a
-// cleanup in another process can restore it: the revert PUTs the value read back to the read path
+// endpoint is configured the previous value is captured, and journalled by the engine, before the
+// change is sent, so a cleanup in another process can restore it even after a SIGKILL mid-change: the revert PUTs the value read back to the read path
 // (the convention of flag and pricing services whose PUT merges), unless an explicit revert call
 // is given.
 import type { GamedayConfig } from "../scenario/config.ts";
@@ -10,6 +10,10 @@ import { callService, type ServiceCall } from "./service-call.ts";
 
 interface Previous {
   read?: unknown;
+}
+
+function isPrevious(v: unknown): v is Previous {
+  return typeof v === "object" && v !== null;
 }
 
 export class HttpActionDriver implements FaultDriver<HttpActionFault> {
@@ -24,9 +28,15 @@ export class HttpActionDriver implements FaultDriver<HttpActionFault> {
     return (await callService(this.#config, target, call)).value;
   }
 
-  async apply(spec: HttpActionFault, _ref?: FaultRef): Promise<Applied> {
+  async capture(spec: HttpActionFault, _ref?: FaultRef): Promise<Previous> {
     const previous: Previous = {};
     if (spec.read) previous.read = await this.#call(spec.target, { method: "GET", path: spec.read.path });
+    return previous;
+  }
+
+  /** `captured` is what capture returned; without it (a direct call) the value is read here. */
+  async apply(spec: HttpActionFault, ref?: FaultRef, captured?: unknown): Promise<Applied> {
+    const previous = isPrevious(captured) ? captured : await this.capture(spec, ref);
     const answer = await this.#call(spec.target, spec.apply);
     return { previous, detail: { call: `${spec.apply.method} ${spec.apply.path}`, answer } };
   }
