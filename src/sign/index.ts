@@ -1,5 +1,5 @@
 // Signing: Ed25519 keys, DSSE envelopes over in-toto statements, one signature per role.
-export { keygen, keyidOf, loadTrustDir, type KeyPairFiles } from "./keys.ts";
+export { keygen, keyidOf, loadTrustDir, TRUSTED_SUBDIR, type KeyPairFiles } from "./keys.ts";
 export {
   pae,
   signEnvelope,

@@ -13,18 +13,28 @@ import { join } from "node:path";
 export interface KeyPairFiles {
   privateKey: string;
   publicKey: string;
+  /** The same public key in `<outDir>/trusted/`, the folder verifiers pass as --trust. */
+  trustedPublicKey: string;
   keyid: string;
 }
 
-/** Writes `<name>.key.pem` (PKCS#8, mode 0600) and `<name>.pub.pem` (SPKI) into outDir. Never overwrites. */
+/** Name of the folder beside the key pairs that holds only public keys: a ready-made trust store. */
+export const TRUSTED_SUBDIR = "trusted";
+
+/**
+ * Writes `<name>.key.pem` (PKCS#8, mode 0600) and `<name>.pub.pem` (SPKI) into outDir, and the
+ * public key again into outDir/trusted/, so the keys of every role generated into one folder form
+ * a trust store holding no private key. Never overwrites.
+ */
 export function keygen(outDir: string, name = "gameday"): KeyPairFiles {
   if (!/^[A-Za-z0-9._-]+$/.test(name))
     throw new Error(`key name "${name}": use letters, digits, ".", "_" or "-"`);
-  mkdirSync(outDir, { recursive: true });
   const privateKey = join(outDir, `${name}.key.pem`);
   const publicKey = join(outDir, `${name}.pub.pem`);
-  for (const p of [privateKey, publicKey])
+  const trustedPublicKey = join(outDir, TRUSTED_SUBDIR, `${name}.pub.pem`);
+  for (const p of [privateKey, publicKey, trustedPublicKey])
     if (existsSync(p)) throw new Error(`${p}: already exists; refusing to overwrite a key`);
+  mkdirSync(join(outDir, TRUSTED_SUBDIR), { recursive: true });
   const pair = generateKeyPairSync("ed25519");
   // "wx" + mode: the private key is never readable by others, not even for an instant.
   writeFileSync(privateKey, pair.privateKey.export({ type: "pkcs8", format: "pem" }), {
@@ -32,8 +42,10 @@ export function keygen(outDir: string, name = "gameday"): KeyPairFiles {
     flag: "wx",
   });
   chmodSync(privateKey, 0o600);
-  writeFileSync(publicKey, pair.publicKey.export({ type: "spki", format: "pem" }), { flag: "wx" });
-  return { privateKey, publicKey, keyid: keyidOf(pair.publicKey) };
+  const spki = pair.publicKey.export({ type: "spki", format: "pem" });
+  writeFileSync(publicKey, spki, { flag: "wx" });
+  writeFileSync(trustedPublicKey, spki, { flag: "wx" });
+  return { privateKey, publicKey, trustedPublicKey, keyid: keyidOf(pair.publicKey) };
 }
 
 export function keyidOf(publicKey: KeyObject): string {

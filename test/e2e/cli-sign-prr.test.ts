@@ -1,7 +1,7 @@
 // The signing and PRR flow as the README tells it, through the real CLI: keygen per role, sign,
 // verify, tamper, prr check/sign/status, and the trust-store rules of --require / --trust.
 import { spawnSync } from "node:child_process";
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -64,5 +64,105 @@ describe("gameday verify without a trust store", () => {
     const r = gameday(ws.cwd, "verify", "--help");
     expect(r.code).toBe(0);
     expect(r.out).toContain("--require without --trust is a usage error (exit 2)");
+  });
+});
+
+describe("the README's signing flow, end to end", () => {
+  let ws: { cwd: string; run: string };
+  beforeAll(() => {
+    ws = workspace();
+    for (const role of ROLES) {
+      const k = gameday(ws.cwd, "keygen", "--out", "keys", "--name", role);
+      expect(k.code, k.err).toBe(0);
+      expect(k.out).toContain(`trusted     keys/trusted/${role}.pub.pem`);
+    }
+  });
+
+  it("keygen ×4, sign ×4, verify --require all --trust keys/trusted exits 0; a tampered byte exits 1 naming it", () => {
+    expect(readdirSync(join(ws.cwd, "keys/trusted")).sort()).toEqual(ROLES.map((r) => `${r}.pub.pem`).sort());
+    for (const role of ROLES) {
+      const s = gameday(ws.cwd, "sign", "run", "--role", role, "--key", `keys/${role}.key.pem`);
+      expect(s.code, s.err).toBe(0);
+    }
+    const v = gameday(ws.cwd, "verify", "run", "--require", ROLES.join(","), "--trust", "keys/trusted");
+    expect(v.err).toBe("");
+    expect(v.code).toBe(0);
+    expect(v.out.trim().split("\n").at(-1)).toBe("verified");
+    // roles are trimmed and case-insensitive
+    expect(
+      gameday(ws.cwd, "verify", "run", "--require", "SRE, product", "--trust", "keys/trusted").code,
+    ).toBe(0);
+
+    appendFileSync(join(ws.run, "gameday_report.md"), "\nall good, trust me\n");
+    const t = gameday(ws.cwd, "verify", "run", "--require", ROLES.join(","), "--trust", "keys/trusted");
+    expect(t.code).toBe(1);
+    expect(t.err).toMatch(/problem: .*gameday_report\.md: content changed since signing/);
+    expect(t.out).toContain("verification FAILED");
+  });
+
+  it("--require / --trust parsing: unknown role and unreadable trust dir are named", () => {
+    const bad = gameday(ws.cwd, "verify", "run", "--require", "sre,auditor", "--trust", "keys/trusted");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('unknown role "auditor" (known: sre, security, product, platform)');
+    const none = gameday(ws.cwd, "verify", "run", "--require", "sre", "--trust", "nowhere");
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/problem: trust dir nowhere: ENOENT/);
+    const notRun = gameday(ws.cwd, "verify", "keys", "--trust", "keys/trusted");
+    expect(notRun.code).toBe(2);
+    expect(notRun.err).toContain("keys is not a run folder: it has no result.json");
+  });
+
+  it("prr check exits 1 while an item is red; sign ×4 and status --trust keys/trusted approve once ready", () => {
+    mkdirSync(join(ws.cwd, "runbooks"));
+    writeFileSync(join(ws.cwd, "runbooks/rollback.md"), "# Rollback\n## Trigger\n");
+    writeFileSync(
+      join(ws.cwd, "svc.prr.yaml"),
+      [
+        "service: Svc",
+        "owners: { sre: IC, security: AppSec, product: PM, platform: EM }",
+        "items:",
+        "  - id: rollback",
+        "    category: runbooks",
+        "    title: rollback",
+        "    check: { kind: runbook, file: runbooks/rollback.md, require: [Trigger, RCA] }",
+      ].join("\n"),
+    );
+    const red = gameday(ws.cwd, "prr", "check", "svc.prr.yaml");
+    expect(red.code).toBe(1);
+    expect(red.out).toMatch(/RED\s+runbooks\s+rollback\s+runbooks\/rollback\.md lacks: "RCA"/);
+    expect(red.out).toContain("0 green, 0 excepted, 1 red — 0% ready (not ready)");
+    const refused = gameday(
+      ws.cwd,
+      "prr",
+      "sign",
+      "svc.prr.yaml",
+      "--role",
+      "sre",
+      "--key",
+      "keys/sre.key.pem",
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain("not ready to sign — 1 red item(s)");
+
+    appendFileSync(join(ws.cwd, "runbooks/rollback.md"), "## RCA\n");
+    expect(gameday(ws.cwd, "prr", "check", "svc.prr.yaml").code).toBe(0);
+    for (const role of ROLES) {
+      const s = gameday(
+        ws.cwd,
+        "prr",
+        "sign",
+        "svc.prr.yaml",
+        "--role",
+        role,
+        "--key",
+        `keys/${role}.key.pem`,
+      );
+      expect(s.code, s.err).toBe(0);
+    }
+    const st = gameday(ws.cwd, "prr", "status", "svc.prr.yaml", "--trust", "keys/trusted");
+    expect(st.err).toBe("");
+    expect(st.code).toBe(0);
+    expect(st.out).toContain("signed by: sre, security, product, platform");
+    expect(st.out.trim().split("\n").at(-1)).toBe("APPROVED");
   });
 });

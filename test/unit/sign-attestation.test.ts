@@ -8,6 +8,7 @@ import { renderReports } from "../../src/report/index.ts";
 import {
   ATTESTATION_FILE,
   type Bundle,
+  type KeyPairFiles,
   keygen,
   pae,
   ROLES,
@@ -23,7 +24,7 @@ const hasOpenssl = spawnSync("openssl", ["version"]).status === 0;
 if (!hasOpenssl) console.log("skipping the openssl cross-check: openssl is not on PATH");
 
 let keysDir: string;
-const keys: Record<Role | "rogue", { privateKey: string; publicKey: string; keyid: string }> = {} as never;
+const keys: Record<Role | "rogue", KeyPairFiles> = {} as never;
 let template: string;
 
 beforeAll(async () => {
@@ -56,6 +57,8 @@ describe("keygen", () => {
     expect(readFileSync(k.publicKey, "utf8")).toMatch(/^-----BEGIN PUBLIC KEY-----/);
     const der = Buffer.from(readFileSync(k.publicKey, "utf8").replace(/-----[^-]+-----|\s/g, ""), "base64");
     expect(k.keyid).toBe(createHash("sha256").update(der).digest("hex"));
+    expect(readFileSync(k.trustedPublicKey, "utf8")).toBe(readFileSync(k.publicKey, "utf8"));
+    expect(k.trustedPublicKey).toBe(join(keysDir, "trusted", "sre.pub.pem"));
     expect(() => keygen(keysDir, "sre")).toThrow(/already exists/);
   });
 });

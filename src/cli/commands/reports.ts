@@ -53,9 +53,10 @@ export const keygenCommand: Command = {
   name: "keygen",
   summary: "create an Ed25519 key pair for signing reports",
   usage: "keygen --out DIR [--name NAME]",
-  help: `Writes <name>.key.pem (PEM private key, mode 0600) and <name>.pub.pem (PEM public key) into DIR
-and prints the key id (sha256 of the SPKI public key). Give the .pub.pem file to verifiers
-(gameday verify --trust DIR).
+  help: `Writes <name>.key.pem (PEM private key, mode 0600) and <name>.pub.pem (PEM public key) into DIR,
+copies the public key into DIR/trusted/ and prints the key id (sha256 of the SPKI public key).
+Generate every role's key into the same DIR and DIR/trusted is the trust store verifiers use
+(gameday verify --trust DIR/trusted); give that folder, never DIR, to others. Never overwrites.
 
 Options:
   --out DIR     folder for the key files (created if missing)
@@ -65,7 +66,9 @@ Options:
     const out = str(args, "out");
     if (!out) throw new UsageError("--out DIR is required");
     const k = keygen(out, str(args, "name"));
-    console.log(`private key ${k.privateKey}\npublic key  ${k.publicKey}\nkeyid       ${k.keyid}`);
+    console.log(
+      `private key ${k.privateKey}\npublic key  ${k.publicKey}\ntrusted     ${k.trustedPublicKey}\nkeyid       ${k.keyid}`,
+    );
     return EXIT.ok;
   },
 };
