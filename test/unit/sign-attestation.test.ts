@@ -1,6 +1,15 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  cpSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -146,6 +155,24 @@ describe("signRun / verifyRun", () => {
     writeFileSync(file, original);
     expect(original.length).toBeGreaterThan(500);
     expect(detected).toBe(original.length);
+    expect(verifyRun(dir).ok).toBe(true);
+  });
+
+  it("detects bytes appended to a subject file, even a single newline", () => {
+    const dir = freshRun(["sre"]);
+    const file = join(dir, "result.json");
+    const original = readFileSync(file);
+    for (const extra of ["\n", " ", '{"verdict":"PASS"}']) {
+      appendFileSync(file, extra);
+      const v = verifyRun(dir);
+      expect(v.ok, JSON.stringify(extra)).toBe(false);
+      expect(v.problems).toEqual([
+        expect.stringMatching(
+          /envelope 1 \(role sre, key [0-9a-f]{16}…\): result\.json: content changed since signing/,
+        ),
+      ]);
+      writeFileSync(file, original);
+    }
     expect(verifyRun(dir).ok).toBe(true);
   });
 
