@@ -28,6 +28,11 @@ export interface ProvideOptions {
   defects?: string[];
 }
 
+/** Where the local and reference providers record the pids they start under a run folder. */
+export function environmentPidFile(runDir: string): string {
+  return join(runDir, "env", "pids.json");
+}
+
 export async function provideEnvironment(config: GamedayConfig, o: ProvideOptions): Promise<Environment> {
   const problems = disallowedHosts(config);
   if (problems.length) throw new EnvironmentError(problems.join("\n"));
@@ -38,7 +43,7 @@ export async function provideEnvironment(config: GamedayConfig, o: ProvideOption
       const { startLocal } = await import("./local.ts");
       return startLocal(config, {
         logDir: join(o.runDir, "logs"),
-        stateFile: join(o.runDir, "env", "pids.json"),
+        stateFile: environmentPidFile(o.runDir),
       });
     }
     case "reference": {

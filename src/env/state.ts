@@ -11,6 +11,8 @@ export interface EnvState {
   provider: string;
   config: GamedayConfig;
   logDir: string;
+  /** Pids of the processes the environment started (name → pid), for a crashed holder's leftovers. */
+  pidFile?: string;
 }
 
 export const STATE_DIR = ".gameday";
@@ -18,10 +20,15 @@ export const ENV_STATE_FILE = join(STATE_DIR, "env.json");
 
 /** The state of a running environment, or undefined (a stale file of a dead holder is ignored). */
 export function readEnvState(file = ENV_STATE_FILE): EnvState | undefined {
+  const state = readEnvStateFile(file);
+  return state && alive(state.pid) ? state : undefined;
+}
+
+/** The state file as written, whether or not its holder still runs. */
+export function readEnvStateFile(file = ENV_STATE_FILE): EnvState | undefined {
   if (!existsSync(file)) return undefined;
   try {
-    const state = JSON.parse(readFileSync(file, "utf8")) as EnvState;
-    return alive(state.pid) ? state : undefined;
+    return JSON.parse(readFileSync(file, "utf8")) as EnvState;
   } catch {
     return undefined;
   }

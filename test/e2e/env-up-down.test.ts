@@ -1,40 +1,102 @@
-// `gameday env up` keeps the reference stack up between runs; `env down` leaves nothing running.
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+// `gameday env up` keeps the reference stack up between runs; `gameday run` uses that stack (no
+// second one) and leaves it running; `env down` leaves nothing running.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
+const NODE_ARGS = ["--disable-warning=ExperimentalWarning", main];
+const env = { ...process.env, K6_AUTO_EXTENSION_RESOLUTION: "false" };
+// A folder of its own (state in <work>/.gameday, reports in <work>/reports) and a receiver port of
+// its own, so runs of other tests or people on this machine cannot collide with this one.
+const work = mkdtempSync(join(tmpdir(), "gameday-env-reuse-"));
+const outDir = join(work, "reports");
+const configFile = join(work, "gameday.config.ts");
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.once("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => done(typeof addr === "object" && addr ? addr.port : 0));
+    });
+  });
+}
 
 function gameday(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
-    cwd: root,
+  const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
+    cwd: work,
     encoding: "utf8",
     timeout: 120_000,
+    env,
   });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
 function alive(pid: number): boolean {
-  return existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
 }
 
-describe("gameday env up | status | down", () => {
-  it("brings the reference stack up, reports it, and stops every process", async () => {
+/** Every live process whose parent chain leads to `ancestor`, with its command line. */
+function descendants(ancestor: number): Array<{ pid: number; cmd: string }> {
+  const parent = new Map<number, number>();
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      parent.set(Number(e), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // gone while we looked
+    }
+  }
+  const out: Array<{ pid: number; cmd: string }> = [];
+  for (const pid of parent.keys()) {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
+      if (p !== ancestor) continue;
+      try {
+        out.push({ pid, cmd: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ") });
+      } catch {
+        // gone
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+describe("gameday env up | run | status | down", () => {
+  it("brings the reference stack up, runs a scenario on it without a second stack, and stops every process", async () => {
+    writeFileSync(
+      configFile,
+      `import { defineConfig } from "gameday";
+export default defineConfig({
+  provider: "reference",
+  autoAck: { after: "60s" },
+  receiver: { listen: "127.0.0.1:${await freePort()}" },
+});
+`,
+    );
     const up = gameday("env", "up");
     expect(up.code, up.out).toBe(0);
     expect(up.out).toMatch(/environment up:/);
-    const state = JSON.parse(readFileSync(join(root, ".gameday", "env.json"), "utf8")) as {
+    const state = JSON.parse(readFileSync(join(work, ".gameday", "env.json"), "utf8")) as {
       pid: number;
-      config: { services: Array<{ name: string; url: string }> };
+      config: { services: Array<{ name: string; url: string }>; toxiproxy: { api: string } };
     };
-    const pids = Object.values(
-      JSON.parse(readFileSync(join(root, ".gameday", "env", "env", "pids.json"), "utf8")) as Record<
-        string,
-        number
-      >,
-    );
+    const pidsFile = join(work, ".gameday", "env", "env", "pids.json");
+    const pidsOf = () => JSON.parse(readFileSync(pidsFile, "utf8")) as Record<string, number>;
+    const before = pidsOf();
+    const pids = Object.values(before);
     try {
       expect(pids.length).toBeGreaterThanOrEqual(8);
       const copilot = state.config.services.find((s) => s.name === "copilot")!;
@@ -43,6 +105,60 @@ describe("gameday env up | status | down", () => {
       expect(gameday("env", "status").out).toMatch(/up since .* \(pid \d+, reference\)/);
       // A second `up` reuses what is running.
       expect(gameday("env", "up").out).toMatch(/already up/);
+
+      // A run while the stack is up: it must start no environment of its own.
+      const run = spawn(
+        process.execPath,
+        [
+          ...NODE_ARGS,
+          "run",
+          join(root, "scenarios/pii-leakage-probe.ts"),
+          "--profile",
+          "ci",
+          "--out",
+          outDir,
+        ],
+        { cwd: work, env, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let out = "";
+      run.stdout.on("data", (c: Buffer) => (out += c.toString()));
+      run.stderr.on("data", (c: Buffer) => (out += c.toString()));
+      const children = new Set<string>();
+      const sampler = setInterval(() => {
+        for (const d of descendants(run.pid!)) children.add(d.cmd);
+      }, 100);
+      const code = await new Promise<number | null>((done) => run.once("exit", done));
+      clearInterval(sampler);
+      expect(out).toMatch(/using the reference environment held by gameday env up/);
+      expect(code, out).toBe(0);
+      // Its only children are k6 (and what k6 runs); no server of a second stack.
+      const servers = [...children].filter((c) =>
+        /toxiproxy-server|prometheus|alertmanager|redis-server|ops-copilot/.test(c),
+      );
+      expect(servers, out).toEqual([]);
+      expect(
+        [...children].some((c) => /\bk6\b/.test(c)),
+        [...children].join("\n"),
+      ).toBe(true);
+
+      const [runId] = readdirSync(outDir);
+      const runDir = join(outDir, runId!);
+      const resolved = JSON.parse(readFileSync(join(runDir, "env", "config.json"), "utf8")) as {
+        services: Array<{ name: string; url: string }>;
+        toxiproxy: { api: string };
+      };
+      // Same addresses as the held stack, and no process started under the run folder.
+      expect(resolved.toxiproxy.api).toBe(state.config.toxiproxy.api);
+      expect(resolved.services.find((s) => s.name === "copilot")?.url).toBe(copilot.url);
+      expect(existsSync(join(runDir, "env", "pids.json"))).toBe(false);
+      expect(existsSync(join(runDir, "logs"))).toBe(false);
+
+      // The stack outlives the run, with the same processes.
+      expect(pidsOf()).toEqual(before);
+      expect(pids.filter((p) => !alive(p))).toEqual([]);
+      expect(alive(state.pid)).toBe(true);
+      expect((await fetch(`${copilot.url}/healthz`)).status).toBe(200);
+      expect(gameday("env", "status").out).toMatch(/up since/);
     } finally {
       const down = gameday("env", "down");
       expect(down.code, down.out).toBe(0);
@@ -50,5 +166,5 @@ describe("gameday env up | status | down", () => {
     expect(alive(state.pid)).toBe(false);
     expect(pids.filter(alive)).toEqual([]);
     expect(gameday("env", "status").out).toMatch(/no environment is up/);
-  }, 180_000);
+  }, 240_000);
 });

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { provideEnvironment } from "../../env/environment.ts";
+import { environmentPidFile, provideEnvironment } from "../../env/environment.ts";
 import { alive, sleep, stopRecorded } from "../../env/process.ts";
 import { clearEnvState, ENV_STATE_FILE, readEnvState, STATE_DIR, writeEnvState } from "../../env/state.ts";
 import { type Command, str } from "../command.ts";
@@ -96,6 +96,7 @@ async function hold(configFile: string | undefined): Promise<number> {
     provider: config.provider,
     config: env.config,
     logDir: join(runDir, "logs"),
+    pidFile: environmentPidFile(runDir),
   });
   console.log(`holder ${process.pid}: environment up`);
   await new Promise<void>((done) => {
@@ -138,7 +139,8 @@ export const envCommand: Command = {
   usage: "env up|down|status [--config F]",
   help: `up      starts the config's provider (the reference stack, or local processes) in the
         background on free loopback ports and records it in ${ENV_STATE_FILE};
-        later \`gameday run\` calls reuse it instead of starting their own
+        later \`gameday run\` calls use it (after checking it answers) instead of
+        starting their own, and leave it running
 down    stops it; nothing is left running (also after a crashed holder)
 status  prints the endpoints of the environment that is up
 

@@ -2,7 +2,8 @@
 // fault, write the reports and exit 130.
 import { formatPlan, planScenario } from "../../engine/plan.ts";
 import { createProgress } from "../../engine/progress.ts";
-import { readEnvState } from "../../env/state.ts";
+import type { Environment } from "../../env/environment.ts";
+import { ENV_STATE_FILE, readEnvState, readEnvStateFile } from "../../env/state.ts";
 import { formatDuration } from "../../scenario/duration.ts";
 import { loadScenarios } from "../../scenario/loader.ts";
 import { applyProfile, profileByName } from "../../scenario/profile.ts";
@@ -22,13 +23,18 @@ on every exit path (normal end, error, stop condition, Ctrl-C, SIGTERM). Writes
 <out>/<run-id>/ with journal.jsonl, result.json, gameday_report.md, report.html, junit.xml,
 rollback.md and ic-update.md, and prints the verdict table.
 
+The config's provider starts the environment for the run and stops it at the end. When
+\`gameday env up\` holds one (${ENV_STATE_FILE}), the run uses that instead, after checking that
+its holder lives and its endpoints answer (exit 3 if not), and leaves it running.
+
 Options:
   --profile P     real (scale 1, default) or ci (every duration and time target × 1/30)
   --config F      run config (default ${DEFAULT_CONFIG}); its provider brings the targets up
   --out DIR       reports folder (default: the config's reportsDir, "reports")
   --strict        exit 1 on WARN too
   --dry-run       print the plan and exit; touches nothing
-  --defect NAME   reference stack only: turn a defect switch on for the run (repeatable)
+  --defect NAME   reference stack only: turn a defect switch on for the run (repeatable);
+                  needs a stack of the run's own, so not while \`gameday env up\` holds one
   --quiet         no progress output
 
 Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid input,
@@ -64,22 +70,38 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
       );
       return EXIT.ok;
     }
-    // An environment brought up by `gameday env up` is reused as is.
-    const state = readEnvState();
-    if (state)
+    const defects = (args.values.defect as string[] | undefined) ?? [];
+    const progress = createProgress({ quiet: flag(args, "quiet") });
+    // An environment brought up by `gameday env up` is used as it is, and left running.
+    const held = readEnvState();
+    let environment: Environment | undefined;
+    if (held) {
+      if (defects.length)
+        throw new UsageError(
+          `--defect needs a stack of the run's own, but \`gameday env up\` holds one (pid ${held.pid}); stop it with gameday env down`,
+        );
       config = {
-        ...state.config,
+        ...held.config,
         autoAck: config.autoAck,
-        receiver: config.receiver,
+        // Alertmanager of the held stack delivers to the address it was started with.
+        receiver: { ...config.receiver, listen: held.config.receiver.listen },
         reportsDir: config.reportsDir,
       };
-    const defects = (args.values.defect as string[] | undefined) ?? [];
+      const { attachHeldEnvironment } = await import("../../env/held.ts");
+      environment = { ...(await attachHeldEnvironment(held)), config };
+      progress.event(`using the ${held.provider} environment held by gameday env up (pid ${held.pid})`);
+    } else {
+      const stale = readEnvStateFile();
+      if (stale)
+        progress.event(
+          `${ENV_STATE_FILE} names holder pid ${stale.pid}, which is not running: starting a fresh environment (gameday env down stops its leftovers)`,
+        );
+    }
     if (defects.length && config.provider !== "reference")
       throw new UsageError("--defect works with the reference stack only");
 
     // The engine (and through it k6, Toxiproxy, Redis clients) loads only when a run starts.
     const { revertEverything, runGameday } = await import("../../engine/run.ts");
-    const progress = createProgress({ quiet: flag(args, "quiet") });
     const controller = new AbortController();
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -112,6 +134,7 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
         progress,
         signal: controller.signal,
         defects,
+        environment,
         gamedayVersion: VERSION,
       });
       console.log("");

@@ -1,0 +1,98 @@
+// `gameday run` and the state `gameday env up` leaves: a held environment that does not answer is
+// an ERROR with a way out (nothing is injected into it); a state file whose holder is gone is named
+// and a fresh environment is used instead.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "../..");
+const main = join(root, "src/cli/main.ts");
+const work = mkdtempSync(join(tmpdir(), "gameday-env-held-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.once("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => done(typeof addr === "object" && addr ? addr.port : 0));
+    });
+  });
+}
+
+function gameday(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
+    cwd,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+async function folder(name: string): Promise<string> {
+  const dir = join(work, name);
+  mkdirSync(join(dir, ".gameday"), { recursive: true });
+  writeFileSync(
+    join(dir, "gameday.config.ts"),
+    `import { defineConfig } from "gameday";
+export default defineConfig({ provider: "external", receiver: { listen: "127.0.0.1:${await freePort()}" } });
+`,
+  );
+  writeFileSync(
+    join(dir, "tiny.ts"),
+    `import { defineScenario } from "gameday";
+export default defineScenario({ id: "tiny", title: "Tiny", owner: "SRE", hypothesis: "nothing happens", duration: "300ms" });
+`,
+  );
+  return dir;
+}
+
+function writeState(dir: string, pid: number, copilotPort: number, receiverPort: number): void {
+  const state = {
+    pid,
+    startedAt: Date.now(),
+    provider: "reference",
+    logDir: join(dir, ".gameday", "env", "logs"),
+    config: {
+      provider: "reference",
+      allowHosts: [],
+      proxies: [],
+      services: [{ name: "copilot", url: `http://127.0.0.1:${copilotPort}`, health: "/healthz" }],
+      redis: [],
+      processes: [],
+      receiver: { listen: `127.0.0.1:${receiverPort}` },
+      probes: [],
+      reportsDir: "reports",
+    },
+  };
+  writeFileSync(join(dir, ".gameday", "env.json"), JSON.stringify(state));
+}
+
+describe("gameday run with the state of gameday env up", () => {
+  it("refuses a held environment whose services do not answer: exit 3, what is down, how to recover", async () => {
+    const dir = await folder("dead-stack");
+    // This test's own process stands in for a live holder whose stack has died.
+    writeState(dir, process.pid, await freePort(), await freePort());
+    const r = gameday(dir, "run", "tiny.ts", "--out", join(dir, "reports"));
+    expect(r.code, r.out).toBe(3);
+    expect(r.out).toMatch(
+      /environment from `gameday env up` \(holder pid \d+\) does not answer: service copilot/,
+    );
+    expect(r.out).toMatch(/ECONNREFUSED/);
+    expect(r.out).toMatch(/gameday env down/);
+  }, 60_000);
+
+  it("names a state file whose holder is gone and runs on a fresh environment", async () => {
+    const dir = await folder("stale");
+    // A pid that cannot be a live process: beyond the kernel's pid_max.
+    writeState(dir, 2 ** 22 + 1, await freePort(), await freePort());
+    const r = gameday(dir, "run", "tiny.ts", "--out", join(dir, "reports"));
+    expect(r.out).toMatch(/names holder pid 4194305, which is not running: starting a fresh environment/);
+    expect(r.code, r.out).toBe(0);
+    expect(readdirSync(join(dir, "reports"))).toHaveLength(1);
+  }, 60_000);
+});
