@@ -67,7 +67,7 @@ export function evaluatePrr(prr: Prr, o: PrrCheckOptions = {}): PrrReport {
       : {
           ...base,
           status: "excepted",
-          reason: `${out.reason}; excepted until ${item.exception.due} (owner ${item.exception.owner}): ${item.exception.reason}`,
+          reason: `${out.reason}; excepted ${item.exception.granted} until ${item.exception.due} (owner ${item.exception.owner}): ${item.exception.reason}`,
         };
   });
   const count = (s: ItemStatus) => items.filter((i) => i.status === s).length;
@@ -89,9 +89,14 @@ export function evaluatePrr(prr: Prr, o: PrrCheckOptions = {}): PrrReport {
 
 /** Why an exception does not hold on the check date, or null when it does. */
 export function exceptionProblem(e: PrrException, checkedOn: string): string | null {
-  const days = Math.round((Date.parse(`${e.due}T00:00:00Z`) - Date.parse(`${checkedOn}T00:00:00Z`)) / DAY_MS);
-  if (days < 0) return `expired on ${e.due} (${-days} days before ${checkedOn}; owner ${e.owner})`;
-  if (days > MAX_EXCEPTION_DAYS)
-    return `due ${e.due} is ${days} days out; exceptions are time-boxed to at most ${MAX_EXCEPTION_DAYS} days`;
+  const day = (d: string) => Date.parse(`${d}T00:00:00Z`) / DAY_MS;
+  const window = Math.round(day(e.due) - day(e.granted));
+  if (day(e.granted) > day(checkedOn))
+    return `granted ${e.granted} is in the future (checked ${checkedOn}; owner ${e.owner})`;
+  if (window < 0) return `due ${e.due} is before it was granted (${e.granted})`;
+  if (window > MAX_EXCEPTION_DAYS)
+    return `granted ${e.granted}, due ${e.due}: ${window} days; exceptions are time-boxed to at most ${MAX_EXCEPTION_DAYS} days from the day they are granted`;
+  const left = Math.round(day(e.due) - day(checkedOn));
+  if (left < 0) return `expired on ${e.due} (${-left} days before ${checkedOn}; owner ${e.owner})`;
   return null;
 }

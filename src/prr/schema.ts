@@ -65,7 +65,11 @@ export const checkSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("attest"), by: text, at: isoDate, note: text }),
 ]);
 
-export const exceptionSchema = z.strictObject({ owner: text, due: isoDate, reason: text });
+/**
+ * A time-boxed waiver of one red item. `granted` is the day it was agreed: the 14-day box is measured
+ * from it, not from the day of a check, so an exception cannot be kept alive by re-checking.
+ */
+export const exceptionSchema = z.strictObject({ owner: text, granted: isoDate, due: isoDate, reason: text });
 
 export const itemSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "id must be lowercase letters, digits and dashes"),

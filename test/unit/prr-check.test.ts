@@ -171,32 +171,48 @@ describe("PRR evidence checks", () => {
 
 describe("PRR exceptions", () => {
   const red = { kind: "file-exists" as const, paths: ["sbom.cdx.json"] };
-  const status = (due: string) =>
+  const status = (granted: string, due: string) =>
     evaluatePrr(
-      prr([item("sbom", red, { owner: "AppSec", due, reason: "SBOM tooling lands next sprint" })]),
+      prr([item("sbom", red, { owner: "AppSec", granted, due, reason: "SBOM tooling lands next sprint" })]),
       {
         now: NOW,
         root: tmpdir(),
       },
     ).items[0]!;
 
-  it("accepts an exception up to 14 days out, including the 14th day", () => {
-    expect(status("2026-03-24").status).toBe("excepted");
-    expect(status("2026-03-10").status).toBe("excepted");
-    expect(status("2026-03-24").reason).toContain("excepted until 2026-03-24 (owner AppSec)");
+  it("accepts an exception of up to 14 days from the day it was granted, including the 14th day", () => {
+    expect(status("2026-03-10", "2026-03-24").status).toBe("excepted");
+    expect(status("2026-02-24", "2026-03-10").status).toBe("excepted");
+    expect(status("2026-03-10", "2026-03-10").status).toBe("excepted");
+    expect(status("2026-03-10", "2026-03-24").reason).toContain(
+      "excepted 2026-03-10 until 2026-03-24 (owner AppSec)",
+    );
   });
 
-  it("fails an exception longer than 14 days or expired, saying why", () => {
-    expect(status("2026-03-25")).toMatchObject({
+  it("measures the 14 days from the grant, not from the check: a 30-day exception never passes", () => {
+    // granted 30 days before its due date; checked on the due date, 0 days remain, still invalid
+    expect(status("2026-02-08", "2026-03-10")).toMatchObject({
       status: "red",
       reason: expect.stringContaining(
-        "exception invalid: due 2026-03-25 is 15 days out; exceptions are time-boxed to at most 14 days",
+        "exception invalid: granted 2026-02-08, due 2026-03-10: 30 days; exceptions are time-boxed to at most 14 days from the day they are granted",
       ),
     });
-    expect(status("2026-03-09").reason).toContain("exception invalid: expired on 2026-03-09");
+    expect(status("2026-03-10", "2026-03-25").reason).toContain("2026-03-25: 15 days;");
   });
 
-  it("requires an owner and a due date, reported as file: path: message", async () => {
+  it("fails an exception that is expired, granted in the future or due before granted, saying why", () => {
+    expect(status("2026-03-01", "2026-03-09").reason).toContain(
+      "exception invalid: expired on 2026-03-09 (1 days before 2026-03-10; owner AppSec)",
+    );
+    expect(status("2026-03-11", "2026-03-20").reason).toContain(
+      "exception invalid: granted 2026-03-11 is in the future (checked 2026-03-10; owner AppSec)",
+    );
+    expect(status("2026-03-05", "2026-03-04").reason).toContain(
+      "exception invalid: due 2026-03-04 is before it was granted (2026-03-05)",
+    );
+  });
+
+  it("requires an owner, a granted and a due date, reported as file: path: message", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gameday-prr-yaml-"));
     const file = join(dir, "bad.prr.yaml");
     writeFileSync(
@@ -216,6 +232,7 @@ describe("PRR exceptions", () => {
     expect(err).toBeInstanceOf(Error);
     const msg = (err as Error).message;
     expect(msg).toContain(`${file}: items.0.exception.owner:`);
+    expect(msg).toContain(`${file}: items.0.exception.granted:`);
     expect(msg).toContain(`${file}: items.0.exception.due: must be a date YYYY-MM-DD`);
     expect(msg).not.toContain("is not a valid date");
     writeFileSync(
@@ -278,7 +295,7 @@ describe("prrSign / prrStatus", () => {
           item(
             "sbom",
             { kind: "file-exists", paths: ["sbom.cdx.json"] },
-            { owner: "AppSec", due: "2026-03-20", reason: "next sprint" },
+            { owner: "AppSec", granted: "2026-03-09", due: "2026-03-20", reason: "next sprint" },
           ),
         ]),
       ),

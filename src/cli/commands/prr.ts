@@ -39,8 +39,8 @@ export const prrCommand: Command = {
         items green / excepted / red and the readiness %, writes ${CHECKLIST_FILE} into --out;
         exit 0 when ready, 1 when not
 sign    signs the rendered ${CHECKLIST_FILE} for one role (refused while any item is red)
-status  approved only when every item is green or validly excepted (≤ 14 days, owner and
-        due date) and all four roles (${ROLES.join(", ")}) signed the current checklist,
+status  approved only when every item is green or validly excepted (owner, granted and due
+        date; due ≤ 14 days after granted, not expired) and all four roles (${ROLES.join(", ")}) signed the current checklist,
         each with its own key from --trust DIR (required: without it anyone could sign)
 
 Options:
