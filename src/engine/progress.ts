@@ -20,8 +20,17 @@ export interface Progress {
   done(): void;
 }
 
+/** What progress needs of its output: process.stderr, or anything that takes text. */
+export interface ProgressOut {
+  write(text: string): unknown;
+  /** A terminal gets the live line; anything else gets plain timestamped lines. */
+  isTTY?: boolean;
+  /** Terminal width; the live line is cut to fit so it never wraps. */
+  columns?: number;
+}
+
 export interface ProgressOptions {
-  out?: NodeJS.WriteStream;
+  out?: ProgressOut;
   tty?: boolean;
   plainEveryMs?: number;
   quiet?: boolean;
