@@ -5,7 +5,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { EnvironmentError } from "../cli/exit-codes.ts";
-import { type Environment, provideEnvironment } from "../env/environment.ts";
+import { type Environment, environmentPidFile, provideEnvironment } from "../env/environment.ts";
+import { stopRecorded } from "../env/process.ts";
 import { exitCodeFor, scenarioVerdict } from "../evaluate/evaluate.ts";
 import { startStopMonitor } from "../evaluate/stop.ts";
 import { type Verdict, worst } from "../evaluate/verdict.ts";
@@ -70,6 +71,18 @@ export async function revertEverything(reason: string): Promise<void> {
   await Promise.all([...liveRegistries].map((r) => r.revertAll(reason).catch(() => undefined)));
 }
 
+/** Pid files of environments that runs in this process started (or are starting) and not yet stopped. */
+const startedEnvironments = new Set<string>();
+
+/**
+ * Last resort on a crash or second signal, before process.exit: stops every process an environment
+ * of this process's runs started, also one still starting, within about graceMs. Environments
+ * handed in by the caller (gameday env up) are not among them.
+ */
+export async function stopStartedEnvironments(graceMs = 2_000): Promise<void> {
+  await Promise.all([...startedEnvironments].map((f) => stopRecorded(f, graceMs).catch(() => [])));
+}
+
 class StopCondition extends Error {
   override name = "StopCondition";
 }
@@ -118,6 +131,7 @@ export async function runGameday(o: RunOptions): Promise<RunOutcome> {
     if (o.environment) env = o.environment;
     else {
       o.progress.event(`starting environment (${o.config.provider})`);
+      startedEnvironments.add(environmentPidFile(runDir));
       env = await provideEnvironment(o.config, { runDir, receiverUrl: receiver.url, defects: o.defects });
     }
     // The provider resolves addresses; run-level settings stay the user's.
@@ -181,6 +195,7 @@ export async function runGameday(o: RunOptions): Promise<RunOutcome> {
       o.progress.event("stopping environment");
       await env.stop().catch((err: Error) => runErrors.push(`environment stop: ${err.message}`));
     }
+    startedEnvironments.delete(environmentPidFile(runDir));
   }
 
   const interrupted = o.signal.aborted;

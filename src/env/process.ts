@@ -434,18 +434,19 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Stops every process group a state file still lists (after the harness was SIGKILLed). Returns the names stopped. */
+/**
+ * Stops every process group a state file still lists (after the harness was SIGKILLed, or on its
+ * way out after a crash). All groups get SIGTERM at once and SIGKILL after one shared grace period,
+ * so the whole stop takes at most about graceMs. Returns the names stopped.
+ */
 export async function stopRecorded(file: string, graceMs = 2_000): Promise<string[]> {
-  const state = readState(file);
-  const stopped: string[] = [];
-  for (const [name, pid] of Object.entries(state)) {
-    if (!alive(pid)) continue;
-    signalGroup(pid, "SIGTERM");
-    const deadline = Date.now() + graceMs;
-    while (alive(pid) && Date.now() < deadline) await sleep(50);
-    if (alive(pid)) signalGroup(pid, "SIGKILL");
-    stopped.push(name);
-  }
+  const live = Object.entries(readState(file)).filter(([, pid]) => alive(pid));
+  for (const [, pid] of live) signalGroup(pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (live.some(([, pid]) => alive(pid)) && Date.now() < deadline) await sleep(50);
+  for (const [, pid] of live) if (alive(pid)) signalGroup(pid, "SIGKILL");
+  const killed = Date.now() + 1_000;
+  while (live.some(([, pid]) => alive(pid)) && Date.now() < killed) await sleep(20);
   if (existsSync(file)) writeFileSync(file, "{}");
-  return stopped;
+  return live.map(([name]) => name);
 }

@@ -13,6 +13,10 @@ import { VERSION } from "../version.ts";
 import { verdictTable } from "../verdict-table.ts";
 import { configFrom, DEFAULT_CONFIG, DEFAULT_SCENARIOS } from "./scenarios.ts";
 
+/** How long the emergency exit waits for fault reverts, then for the environment's processes. */
+const EMERGENCY_REVERT_MS = 5_000;
+const EMERGENCY_STOP_GRACE_MS = 2_000;
+
 export const runCommand: Command = {
   name: "run",
   summary: "run scenarios: load + faults + observation → measured verdicts and reports",
@@ -101,8 +105,21 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
       throw new UsageError("--defect works with the reference stack only");
 
     // The engine (and through it k6, Toxiproxy, Redis clients) loads only when a run starts.
-    const { revertEverything, runGameday } = await import("../../engine/run.ts");
+    const { revertEverything, runGameday, stopStartedEnvironments } = await import("../../engine/run.ts");
     const controller = new AbortController();
+    // The way out when the orderly path cannot be waited for: revert faults, stop what this run's
+    // environment started (in their own process groups they would outlive us), exit. Bounded, so a
+    // hung target cannot keep the process alive.
+    let exiting = false;
+    const emergencyExit = (reason: string, code: number) => {
+      if (exiting) return;
+      exiting = true;
+      const within = (p: Promise<unknown>, ms: number) =>
+        Promise.race([p, new Promise((done) => setTimeout(done, ms).unref())]);
+      void within(revertEverything(reason), EMERGENCY_REVERT_MS)
+        .then(() => within(stopStartedEnvironments(EMERGENCY_STOP_GRACE_MS), EMERGENCY_STOP_GRACE_MS + 2_000))
+        .finally(() => process.exit(code));
+    };
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
       signals += 1;
@@ -111,14 +128,16 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
           `${sig} received: stopping, reverting every fault, writing reports (again to force exit)`,
         );
         controller.abort(new Error(`interrupted by ${sig}`));
-      } else {
-        progress.event(`${sig} again: reverting faults now and exiting`);
-        void revertEverything(`second ${sig}`).finally(() => process.exit(EXIT.interrupted));
+      } else if (!exiting) {
+        progress.event(`${sig} again: reverting faults, stopping the environment and exiting now`);
+        emergencyExit(`second ${sig}`, EXIT.interrupted);
       }
     };
     const onCrash = (err: unknown) => {
-      progress.event(`internal error: ${(err as Error)?.stack ?? String(err)}; reverting every fault`);
-      void revertEverything("uncaught exception").finally(() => process.exit(EXIT.error));
+      progress.event(
+        `internal error: ${(err as Error)?.stack ?? String(err)}; reverting every fault and stopping the environment`,
+      );
+      emergencyExit("uncaught exception", EXIT.error);
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
