@@ -38,16 +38,19 @@ export function runCheck(check: PrrCheck, ctx: { root: string; now: Date }): Che
           problems.push(`${f}: ${(err as Error).message}`);
         }
       }
-      const missing = check.alerts.filter((a) => !defined.has(a));
-      if (missing.length || problems.length) {
-        return red(
-          [missing.length ? `no alert rule for ${missing.join(", ")}` : "", ...problems]
-            .filter(Boolean)
-            .join("; "),
-          files,
-        );
+      const slos = Object.entries(check.slos);
+      for (const [slo, rules] of slos) {
+        const missing = rules.filter((r) => !defined.has(r));
+        if (missing.length) problems.push(`SLO ${slo}: no alert rule ${missing.join(", ")}`);
       }
-      return green(`alert rules for ${check.alerts.join(", ")} in ${files.join(", ")}`, files);
+      const missingOther = check.alerts.filter((a) => !defined.has(a));
+      if (missingOther.length) problems.push(`no alert rule for ${missingOther.join(", ")}`);
+      if (problems.length) return red(problems.join("; "), files);
+      const covered = slos.map(([slo, rules]) => `${slo} → ${rules.join(", ")}`).join("; ");
+      return green(
+        `alert rules for ${slos.length} SLOs (${covered})${check.alerts.length ? ` and ${check.alerts.join(", ")}` : ""} in ${files.join(", ")}`,
+        files,
+      );
     }
     case "gameday":
       return gamedayCheck(check, ctx);

@@ -44,7 +44,12 @@ export const checkSchema = z.discriminatedUnion("kind", [
     kind: z.literal("alert-rules"),
     /** Prometheus rule files; a "*" in the file name matches like a shell glob. */
     files: z.array(text).min(1),
-    alerts: z.array(text).min(1),
+    /** SLO → the alert rules that page on it; every SLO needs at least one, and each must exist. */
+    slos: z
+      .record(text, z.array(text).min(1, "map the SLO to at least one alert rule"))
+      .refine((m) => Object.keys(m).length > 0, "name at least one SLO"),
+    /** Other alert rules that must exist but guard no SLO (e.g. a PII block). */
+    alerts: z.array(text).default([]),
   }),
   z.strictObject({
     kind: z.literal("gameday"),

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { RunResult } from "../../src/engine/result.ts";
 import {
   CHECKLIST_FILE,
@@ -98,20 +99,84 @@ describe("PRR evidence checks", () => {
     );
   });
 
-  it("alert-rules: finds alerts in Prometheus rule files by glob, names the missing ones", () => {
-    expect(
-      one({ kind: "alert-rules", files: ["rules/*.yml"], alerts: ["LLMProviderDown", "P95LatencySLOBreach"] })
-        .status,
-    ).toBe("green");
+  it("alert-rules: each SLO maps to rules found in Prometheus rule files by glob; missing ones named per SLO", () => {
+    const ok = one({
+      kind: "alert-rules",
+      files: ["rules/*.yml"],
+      slos: { "p95 latency": ["P95LatencySLOBreach"], "provider mix": ["LLMProviderDown"] },
+      alerts: [],
+    });
+    expect(ok).toMatchObject({
+      status: "green",
+      reason:
+        "alert rules for 2 SLOs (p95 latency → P95LatencySLOBreach; provider mix → LLMProviderDown) in rules/copilot.yml",
+    });
     const r = one({
       kind: "alert-rules",
       files: ["rules/*.yml"],
-      alerts: ["LLMProviderDown", "UnitCostOverCap", "PIIBlocked"],
+      slos: {
+        "p95 latency": ["P95LatencySLOBreach"],
+        "unit cost": ["UnitCostOverCap"],
+        "error rate": ["ErrorRateSLOBreach", "LLMProviderDown"],
+      },
+      alerts: ["PIIBlocked"],
     });
-    expect(r).toMatchObject({ status: "red", reason: "no alert rule for UnitCostOverCap, PIIBlocked" });
-    expect(one({ kind: "alert-rules", files: ["nowhere/*.yml"], alerts: ["A"] }).reason).toBe(
-      "no rule files match nowhere/*.yml",
-    );
+    expect(r).toMatchObject({
+      status: "red",
+      reason:
+        "SLO unit cost: no alert rule UnitCostOverCap; SLO error rate: no alert rule ErrorRateSLOBreach; no alert rule for PIIBlocked",
+    });
+    expect(
+      one({ kind: "alert-rules", files: ["nowhere/*.yml"], slos: { x: ["A"] }, alerts: [] }).reason,
+    ).toBe("no rule files match nowhere/*.yml");
+  });
+
+  it("alert-rules: the sample PRR's SLO map is green on this repository's rules and names the SLO whose rule is gone", async () => {
+    const repo = new URL("../..", import.meta.url).pathname;
+    const sample = await loadPrr(join(repo, "fixtures/prr/ops-copilot.prr.ts"));
+    const slo = sample.items.find((i) => i.id === "slo-alert-rules")!;
+    if (slo.check.kind !== "alert-rules") throw new Error("slo-alert-rules is not an alert-rules check");
+    expect(Object.keys(slo.check.slos)).toEqual([
+      "p95 latency",
+      "error rate",
+      "unit cost",
+      "cache hit",
+      "depth-k",
+      "provider mix",
+    ]);
+    const here = evaluatePrr(prr([slo]), { now: NOW, root: repo }).items[0]!;
+    expect(here.status, here.reason).toBe("green");
+    // the same rules with DepthKDegraded removed
+    const rulesFile = join(repo, "fixtures/monitoring/rules/ops-copilot.yml");
+    const doc = parseYaml(readFileSync(rulesFile, "utf8")) as {
+      groups: Array<{ rules: Array<{ alert?: string }> }>;
+    };
+    for (const g of doc.groups) g.rules = g.rules.filter((r) => r.alert !== "DepthKDegraded");
+    const tmpRoot = mkdtempSync(join(tmpdir(), "gameday-prr-rules-"));
+    mkdirSync(join(tmpRoot, "fixtures/monitoring/rules"), { recursive: true });
+    writeFileSync(join(tmpRoot, "fixtures/monitoring/rules/ops-copilot.yml"), stringifyYaml(doc));
+    const gone = evaluatePrr(prr([slo]), { now: NOW, root: tmpRoot }).items[0]!;
+    expect(gone).toMatchObject({ status: "red", reason: "SLO depth-k: no alert rule DepthKDegraded" });
+  });
+
+  it("alert-rules: an SLO without a rule, or no SLO at all, is invalid input", () => {
+    const base = {
+      service: "S",
+      owners: { sre: "a", security: "b", product: "c", platform: "d" },
+    };
+    const withSlos = (slos: unknown) => ({
+      ...base,
+      items: [
+        { id: "x", category: "slos", title: "t", check: { kind: "alert-rules", files: ["r.yml"], slos } },
+      ],
+    });
+    const empty = prrSchema.safeParse(withSlos({ "error rate": [] }));
+    expect(empty.success).toBe(false);
+    expect(empty.error?.issues[0]).toMatchObject({
+      path: ["items", 0, "check", "slos", "error rate"],
+      message: "map the SLO to at least one alert rule",
+    });
+    expect(prrSchema.safeParse(withSlos({})).error?.issues[0]?.message).toBe("name at least one SLO");
   });
 
   it("gameday: judges the latest run per scenario, its verdict and its age", () => {
