@@ -50,6 +50,8 @@ export const REFERENCE_DEFECTS = [
   "missing_alert_rule",
   "slow_rollback",
   "bad_v2",
+  "cache_refill_off",
+  "capacity_1x",
 ] as const;
 
 /** The alert rule `missing_alert_rule` removes. */

@@ -27,12 +27,28 @@ interface Run {
   truth: GroundTruthEvent[];
 }
 
+// Runs start from a folder of their own: `gameday run` attaches to a stack that `gameday env up`
+// holds in its working directory (.gameday/env.json), and --defect needs a stack of the run's own.
+const cwd = mkdtempSync(join(tmpdir(), "gameday-e2e-cwd-"));
+
 function gameday(args: string[], out: string): Run {
+  const paths = args.map((a) => (a.startsWith("scenarios") ? join(root, a) : a));
   const r = spawnSync(
     process.execPath,
-    ["--disable-warning=ExperimentalWarning", main, "run", ...args, "--profile", "ci", "--out", out],
+    [
+      "--disable-warning=ExperimentalWarning",
+      main,
+      "run",
+      ...paths,
+      "--config",
+      join(root, "gameday.config.ts"),
+      "--profile",
+      "ci",
+      "--out",
+      out,
+    ],
     {
-      cwd: root,
+      cwd,
       encoding: "utf8",
       timeout: 420_000,
     },
@@ -68,7 +84,10 @@ function leftoverPids(runDir: string): number[] {
   );
 }
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  rmSync(cwd, { recursive: true, force: true });
+});
 
 describe("the bundled suite on the healthy reference stack", () => {
   let run: Run;
@@ -192,6 +211,8 @@ const defects: Array<[defect: string, scenario: string, metric: string]> = [
   ["guardrail_off", "pii-leakage-probe", "check:no-pii-allowed"],
   ["cost_routing_off", "token-cost-surge", "cost.containment"],
   ["slow_rollback", "rollback-drill", "ttr"],
+  ["cache_refill_off", "cache-cold-start", "check:cache-hit-recovers"],
+  ["capacity_1x", "spike-2x", "check:gate-error-rate"],
 ];
 
 describe.each(defects)("defect %s", (defect, id, metric) => {
