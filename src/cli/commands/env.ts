@@ -2,7 +2,7 @@
 // processes) up between runs. `up` starts a detached holder process that owns the environment and
 // records it in .gameday/env.json; `run` reuses it; `down` stops the holder, which stops everything.
 import { spawn } from "node:child_process";
-import { mkdirSync, openSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { environmentPidFile, provideEnvironment } from "../../env/environment.ts";
@@ -15,6 +15,8 @@ import { configFrom, DEFAULT_CONFIG } from "./scenarios.ts";
 const ENV_DIR = join(STATE_DIR, "env");
 const HOLDER_LOG = join(ENV_DIR, "holder.log");
 const UP_TIMEOUT_MS = 90_000;
+/** Where the holder's providers record the pids they start. */
+const HELD_PIDS = environmentPidFile(resolve(ENV_DIR));
 
 function describeEndpoints(config: NonNullable<ReturnType<typeof readEnvState>>["config"]): string {
   const lines = [
@@ -47,6 +49,8 @@ async function up(configFile: string | undefined): Promise<number> {
   }
   mkdirSync(ENV_DIR, { recursive: true });
   const main = fileURLToPath(new URL("../main.ts", import.meta.url));
+  // Only this start's part of the (appended) log holds its error.
+  const logStart = existsSync(HOLDER_LOG) ? statSync(HOLDER_LOG).size : 0;
   const log = openSync(HOLDER_LOG, "a");
   const child = spawn(
     process.execPath,
@@ -69,27 +73,100 @@ async function up(configFile: string | undefined): Promise<number> {
   child.once("exit", () => {
     exited = true;
   });
-  while (Date.now() < deadline) {
-    const state = readEnvState();
-    if (state) {
-      console.log(`environment up:\n${describeEndpoints(state.config)}\nstop it with: gameday env down`);
-      return EXIT.ok;
+  // The holder runs in a session of its own, so Ctrl-C reaches only this process: pass it on.
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupted ??= sig;
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    while (Date.now() < deadline) {
+      if (interrupted) {
+        console.error(`${interrupted} received: stopping the environment that was starting`);
+        await abandon(child.pid);
+        return EXIT.interrupted;
+      }
+      const state = readEnvState();
+      if (state) {
+        console.log(`environment up:\n${describeEndpoints(state.config)}\nstop it with: gameday env down`);
+        return EXIT.ok;
+      }
+      if (exited) {
+        await abandon(child.pid);
+        throw new EnvironmentError(
+          `the environment failed to start: ${holderError(logStart)}; see ${HOLDER_LOG}`,
+        );
+      }
+      await sleep(200);
     }
-    if (exited) throw new EnvironmentError(`the environment failed to start; see ${HOLDER_LOG}`);
-    await sleep(200);
+    await abandon(child.pid);
+    throw new EnvironmentError(
+      `the environment was not up within ${UP_TIMEOUT_MS / 1000} s, and was stopped; see ${HOLDER_LOG}`,
+    );
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
-  throw new EnvironmentError(
-    `the environment was not up within ${UP_TIMEOUT_MS / 1000} s; see ${HOLDER_LOG}`,
-  );
+}
+
+/** The error the holder reported for this start (the CLI's "gameday env: …" line), or a pointer to the log. */
+function holderError(logStart: number): string {
+  let text = "";
+  try {
+    text = readFileSync(HOLDER_LOG, "utf8").slice(logStart);
+  } catch {
+    // no log: fall through
+  }
+  const line = text
+    .split("\n")
+    .reverse()
+    .find((l) => l.startsWith("gameday env: "));
+  return line ? line.replace(/^gameday env: (environment error: |error: )?/, "") : "the holder exited";
+}
+
+/** A start that will not complete: the holder is stopped, then whatever it had started. */
+async function abandon(holderPid: number | undefined): Promise<void> {
+  if (holderPid !== undefined && alive(holderPid)) {
+    process.kill(holderPid, "SIGTERM");
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && alive(holderPid)) await sleep(50);
+    if (alive(holderPid)) process.kill(holderPid, "SIGKILL");
+  }
+  await stopRecorded(HELD_PIDS);
+  clearEnvState();
 }
 
 /** The holder: brings the environment up, records it, and keeps it until SIGTERM/SIGINT. */
 async function hold(configFile: string | undefined): Promise<number> {
+  // A stop asked for while the environment is still starting cannot wait for the start to finish:
+  // what has started so far is in the pid file; stop that and leave.
+  let stopRequested = false;
+  const stopWhileStarting = () => {
+    if (stopRequested) return;
+    stopRequested = true;
+    console.log(`holder ${process.pid}: stop requested while starting; stopping what has started`);
+    // Twice: the start goes on meanwhile and may spawn one more process during the first pass.
+    void stopRecorded(HELD_PIDS)
+      .then(() => stopRecorded(HELD_PIDS))
+      .finally(() => process.exit(EXIT.interrupted));
+  };
+  process.on("SIGTERM", stopWhileStarting);
+  process.on("SIGINT", stopWhileStarting);
   const config = await configFrom(configFile);
   if (!config) throw new UsageError("no config");
   const runDir = resolve(ENV_DIR);
   const receiverUrl = `http://${config.receiver.listen}`;
-  const env = await provideEnvironment(config, { runDir, receiverUrl });
+  let env: Awaited<ReturnType<typeof provideEnvironment>>;
+  try {
+    env = await provideEnvironment(config, { runDir, receiverUrl });
+  } catch (err) {
+    // The providers stop what they started when a start fails; this catches anything they missed.
+    await stopRecorded(HELD_PIDS);
+    throw err;
+  }
+  process.off("SIGTERM", stopWhileStarting);
+  process.off("SIGINT", stopWhileStarting);
   writeEnvState({
     pid: process.pid,
     startedAt: Date.now(),
@@ -118,10 +195,7 @@ async function down(): Promise<number> {
     while (Date.now() < deadline && (readEnvState() || alive(state.pid))) await sleep(100);
   }
   // Whatever a crashed holder left running is listed in the pid files.
-  const stopped = [
-    ...(await stopRecorded(join(ENV_DIR, "pids.json"))),
-    ...(await stopRecorded(join(ENV_DIR, "env", "pids.json"))),
-  ];
+  const stopped = [...(await stopRecorded(join(ENV_DIR, "pids.json"))), ...(await stopRecorded(HELD_PIDS))];
   clearEnvState();
   console.log(
     state
@@ -140,7 +214,8 @@ export const envCommand: Command = {
   help: `up      starts the config's provider (the reference stack, or local processes) in the
         background on free loopback ports and records it in ${ENV_STATE_FILE};
         later \`gameday run\` calls use it (after checking it answers) instead of
-        starting their own, and leave it running
+        starting their own, and leave it running. A start that fails (exit 3, with
+        the reason) or is interrupted with Ctrl-C (exit 130) leaves nothing running
 down    stops it; nothing is left running (also after a crashed holder)
 status  prints the endpoints of the environment that is up
 
