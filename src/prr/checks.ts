@@ -3,8 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
-import type { RunResult } from "../engine/result.ts";
-import { readResult } from "../report/index.ts";
+import { describeRun, listRuns, pickEvidence } from "./gameday-evidence.ts";
 import type { PrrCheck } from "./schema.ts";
 
 export interface CheckOutcome {
@@ -91,43 +90,34 @@ function gamedayCheck(
   check: Extract<PrrCheck, { kind: "gameday" }>,
   ctx: { root: string; now: Date },
 ): CheckOutcome {
-  const dir = join(ctx.root, check.reports);
-  if (!existsSync(dir)) return red(`reports folder ${check.reports} does not exist`);
-  const runs: Array<{ folder: string; result: RunResult }> = [];
-  for (const name of readdirSync(dir)) {
-    if (!existsSync(join(dir, name, "result.json"))) continue;
-    try {
-      runs.push({ folder: join(check.reports, name), result: readResult(join(dir, name)) });
-    } catch {
-      // an unreadable result is not evidence either way; the scenario will show as having no run
-    }
-  }
+  if (!existsSync(join(ctx.root, check.reports)))
+    return red(`reports folder ${check.reports} does not exist`);
+  const runs = listRuns(ctx.root, check.reports);
   const failures: string[] = [];
+  const taken: string[] = [];
   const evidence: string[] = [];
   const maxAge = check.withinDays * DAY_MS;
   for (const id of check.scenarios) {
-    const latest = runs
-      .filter((r) => r.result.scenarios.some((s) => s.id === id))
-      .sort((a, b) => b.result.startedAt - a.result.startedAt)[0];
-    if (!latest) {
-      failures.push(`${id}: no run found`);
+    const pick = pickEvidence(runs, id, { strict: check.strict, profile: check.profile });
+    const ignored = pick.ignored.length ? ` (ignored: ${pick.ignored.join("; ")})` : "";
+    if (pick.kind === "none") {
+      failures.push(`${id}: no run found${check.profile ? ` with profile ${check.profile}` : ""}${ignored}`);
       continue;
     }
-    const s = latest.result.scenarios.find((x) => x.id === id)!;
-    const age = ctx.now.getTime() - latest.result.endedAt;
-    const passed = s.verdict === "PASS" || (!check.strict && s.verdict === "WARN");
-    evidence.push(`${latest.folder}/result.json`);
-    if (!passed) failures.push(`${id}: latest run ${latest.result.runId} is ${s.verdict}`);
+    evidence.push(`${pick.run.folder}/result.json`);
+    const run = describeRun(pick.run);
+    const age = ctx.now.getTime() - pick.run.result.endedAt;
+    if (pick.kind === "failed") failures.push(`${id}: latest ${run} is ${pick.verdict}${ignored}`);
     else if (age > maxAge)
-      failures.push(
-        `${id}: latest run ${latest.result.runId} is ${Math.floor(age / DAY_MS)} days old (max ${check.withinDays})`,
-      );
+      failures.push(`${id}: latest ${run} is ${Math.floor(age / DAY_MS)} days old (max ${check.withinDays})`);
+    else taken.push(`${id}: ${run}${ignored}`);
   }
   return failures.length
-    ? red(failures.join("; "), evidence)
-    : green(`${check.scenarios.length} scenarios passed within ${check.withinDays} days`, [
-        ...new Set(evidence),
-      ]);
+    ? red(failures.join("; "), [...new Set(evidence)])
+    : green(
+        `${check.scenarios.length} scenarios passed within ${check.withinDays} days — ${taken.join("; ")}`,
+        [...new Set(evidence)],
+      );
 }
 
 /** Prometheus rule file: groups[].rules[].alert. */

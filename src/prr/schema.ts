@@ -59,6 +59,8 @@ export const checkSchema = z.discriminatedUnion("kind", [
     withinDays: z.number().int().positive(),
     /** WARN counts as passed unless strict. */
     strict: z.boolean().default(false),
+    /** Only runs made with this profile count as evidence, e.g. "real" for full-length gamedays. */
+    profile: text.optional(),
   }),
   z.strictObject({
     kind: z.literal("lockfile"),

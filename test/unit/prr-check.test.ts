@@ -46,14 +46,35 @@ function makeRoot(): string {
   return root;
 }
 
-function writeRun(root: string, name: string, endedAt: number, verdict: "PASS" | "FAIL"): void {
+function writeRun(
+  root: string,
+  name: string,
+  endedAt: number,
+  verdict: "PASS" | "FAIL" | "ERROR",
+  o: { defects?: string[]; profile?: string } = {},
+): void {
   const r = structuredClone(sample);
   r.runId = name;
   r.startedAt = endedAt - 60_000;
   r.endedAt = endedAt;
+  if (o.profile) r.profile = o.profile;
   for (const s of r.scenarios) s.verdict = verdict;
   mkdirSync(join(root, "reports", name), { recursive: true });
   writeFileSync(join(root, "reports", name, "result.json"), JSON.stringify(r));
+  // the run.start event as the engine journals it; defects only when switches were on
+  const start = {
+    type: "run.start",
+    runId: name,
+    scenarios: r.scenarios.map((s) => s.id),
+    profile: r.profile,
+    scale: r.scale,
+    host: "h",
+    ...(o.defects ? { defects: o.defects } : {}),
+    seq: 1,
+    t: r.startedAt,
+    mono: 0,
+  };
+  writeFileSync(join(root, "reports", name, "journal.jsonl"), `${JSON.stringify(start)}\n`);
 }
 
 function prr(items: Prr["items"]): Prr {
@@ -179,17 +200,19 @@ describe("PRR evidence checks", () => {
     expect(prrSchema.safeParse(withSlos({})).error?.issues[0]?.message).toBe("name at least one SLO");
   });
 
-  it("gameday: judges the latest run per scenario, its verdict and its age", () => {
+  it("gameday: judges the latest run per scenario, its verdict and its age, naming the run taken", () => {
     const scenarios = ["llm-provider-outage", "rollback-drill"];
     expect(
       one({ kind: "gameday", reports: "reports", scenarios, withinDays: 7, strict: false }),
     ).toMatchObject({
       status: "green",
       evidence: ["reports/new/result.json"],
+      reason:
+        "2 scenarios passed within 7 days — llm-provider-outage: run new (2026-03-08, profile ci); rollback-drill: run new (2026-03-08, profile ci)",
     });
     expect(
       one({ kind: "gameday", reports: "reports", scenarios, withinDays: 1, strict: false }).reason,
-    ).toMatch(/llm-provider-outage: latest run new is 2 days old \(max 1\)/);
+    ).toMatch(/llm-provider-outage: latest run new \(2026-03-08, profile ci\) is 2 days old \(max 1\)/);
     expect(
       one({ kind: "gameday", reports: "reports", scenarios: ["spike-2x"], withinDays: 7, strict: false })
         .reason,
@@ -203,7 +226,59 @@ describe("PRR evidence checks", () => {
         root: other,
       },
     ).items[0]!;
-    expect(r.reason).toMatch(/llm-provider-outage: latest run newest is FAIL/);
+    expect(r).toMatchObject({ status: "red", evidence: ["reports/newest/result.json"] });
+    expect(r.reason).toMatch(/llm-provider-outage: latest run newest \(2026-03-09, profile ci\) is FAIL/);
+  });
+
+  it("gameday: runs with defect switches on, ERROR or interrupted runs are not evidence, and say so", () => {
+    const other = makeRoot();
+    // newer than the honest PASS: a defect demo (would FAIL), a harness ERROR, an interrupted run
+    writeRun(other, "defect-demo", NOW.getTime() - DAY, "FAIL", { defects: ["failover_off"] });
+    writeRun(other, "defect-pass", NOW.getTime() - DAY / 2, "PASS", { defects: ["depthk_off"] });
+    writeRun(other, "broken-env", NOW.getTime() - DAY / 4, "ERROR");
+    const check = {
+      kind: "gameday" as const,
+      reports: "reports",
+      scenarios: ["llm-provider-outage"],
+      withinDays: 7,
+      strict: false,
+    };
+    const r = evaluatePrr(prr([item("g", check)]), { now: NOW, root: other }).items[0]!;
+    expect(r).toMatchObject({ status: "green", evidence: ["reports/new/result.json"] });
+    expect(r.reason).toBe(
+      "1 scenarios passed within 7 days — llm-provider-outage: run new (2026-03-08, profile ci) (ignored: broken-env (ERROR: the harness or environment failed); defect-pass (defect switches on: depthk_off); defect-demo (defect switches on: failover_off))",
+    );
+    // only defect runs: no evidence at all
+    const only = mkdtempSync(join(tmpdir(), "gameday-prr-"));
+    writeRun(only, "defect-pass", NOW.getTime() - DAY, "PASS", { defects: ["bad_v2"] });
+    expect(evaluatePrr(prr([item("g", check)]), { now: NOW, root: only }).items[0]!).toMatchObject({
+      status: "red",
+      reason: "llm-provider-outage: no run found (ignored: defect-pass (defect switches on: bad_v2))",
+      evidence: [],
+    });
+  });
+
+  it("gameday: an item may require runs of one profile (e.g. real)", () => {
+    const other = makeRoot();
+    const check = {
+      kind: "gameday" as const,
+      reports: "reports",
+      scenarios: ["rollback-drill"],
+      withinDays: 7,
+      strict: false,
+      profile: "real",
+    };
+    expect(evaluatePrr(prr([item("g", check)]), { now: NOW, root: other }).items[0]!.reason).toBe(
+      "rollback-drill: no run found with profile real (ignored: new (profile ci, not real); old (profile ci, not real))",
+    );
+    writeRun(other, "full", NOW.getTime() - 3 * DAY, "PASS", { profile: "real" });
+    expect(evaluatePrr(prr([item("g", check)]), { now: NOW, root: other }).items[0]!).toMatchObject({
+      status: "green",
+      evidence: ["reports/full/result.json"],
+      reason: expect.stringContaining(
+        "rollback-drill: run full (2026-03-07, profile real) (ignored: new (profile ci, not real))",
+      ),
+    });
   });
 
   it("lockfile: needs package-lock.json and exact versions", () => {
