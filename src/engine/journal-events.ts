@@ -34,6 +34,18 @@ export type JournalEvent =
       detail?: Record<string, unknown>;
     }
   | { type: "fault.reverted"; faultId: string; reason: string; detail?: Record<string, unknown> }
+  /**
+   * The driver's read-back after apply (expected active) or revert (expected gone). `active` is null
+   * when the driver cannot tell or the read failed (`detail` says which); `ok` is whether it matched.
+   */
+  | {
+      type: "fault.readback";
+      faultId: string;
+      after: "apply" | "revert";
+      active: boolean | null;
+      ok: boolean;
+      detail?: string;
+    }
   | { type: "fault.revert_failed"; faultId: string; error: string }
   | {
       type: "alert.received";

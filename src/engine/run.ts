@@ -35,6 +35,7 @@ import { type PlannedStep, planScenario } from "./plan.ts";
 import type { Progress } from "./progress.ts";
 import { RESULT_SCHEMA, type RunResult, type ScenarioResult } from "./result.ts";
 import { writeResolvedConfig } from "./resolved-config.ts";
+import { readBack } from "./readback.ts";
 import { newRunId } from "./run-id.ts";
 import { executeRunbook, trailingHealth } from "./runbook.ts";
 import { failureClassifier } from "./failures.ts";
@@ -355,6 +356,13 @@ async function runScenario(r: ScenarioRun): Promise<ScenarioResult> {
       registry.register(faultId, async (reason?: string) => {
         try {
           const out = await driver.revert(spec, ref, previous);
+          // Not journalled as reverted until the target shows it gone, so `gameday cleanup` retries it.
+          const check = await readBack(driver, spec, ref, previous, false);
+          journal.write({ type: "fault.readback", faultId, after: "revert", ...check });
+          if (!check.ok)
+            throw new Error(
+              `fault ${faultId} (${spec.kind} on ${spec.target}) was not reverted: ${check.detail}`,
+            );
           journal.write({
             type: "fault.reverted",
             faultId,
@@ -386,6 +394,15 @@ async function runScenario(r: ScenarioRun): Promise<ScenarioResult> {
       o.progress.event(
         `⚡ ${describeFault(spec)}${applied.detail ? ` ${JSON.stringify(applied.detail)}` : ""}`,
       );
+      const shown = await readBack(driver, spec, ref, previous, true);
+      journal.write({ type: "fault.readback", faultId, after: "apply", ...shown });
+      if (!shown.ok) {
+        const what = `fault ${faultId} (${spec.kind} on ${spec.target}): ${shown.detail}`;
+        // An exact read-back that misses means the experiment is not running what it claims; a
+        // best-effort one (an http-action read endpoint) may only differ in shape, so it warns.
+        if (driver.readBack === "exact") throw new Error(what);
+        o.progress.event(`⚠ ${what}`);
+      }
       setPhase("observe");
       if (step.until !== undefined) {
         await clock.until(step.until, abort.signal);

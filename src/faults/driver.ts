@@ -49,8 +49,17 @@ export interface FaultDriver<S extends FaultSpec = FaultSpec> {
   apply(spec: S, ref: FaultRef, captured?: unknown): Promise<Applied>;
   /** Must be idempotent: reverting twice, or reverting a fault that never applied, is fine. */
   revert(spec: S, ref: FaultRef, previous: unknown): Promise<Applied | undefined>;
-  /** Read-back: is the fault observable on the target right now? */
-  isActive(spec: S, ref: FaultRef): Promise<boolean>;
+  /**
+   * How far `isActive` can be trusted: "exact" reads the fault itself back (a toxic, a proxy rule, a
+   * process state); "best-effort" infers it from what the target answers (an http-action read
+   * endpoint whose shape may differ from the change sent); "none" cannot observe anything.
+   */
+  readonly readBack: "exact" | "best-effort" | "none";
+  /**
+   * Read-back: is the fault observable on the target right now? `undefined` when the driver cannot
+   * tell for this spec (said in its comment). `previous` is what capture or apply returned.
+   */
+  isActive(spec: S, ref: FaultRef, previous?: unknown): Promise<boolean | undefined>;
   /** Faults carrying a tag that starts with `tagPrefix` ("gameday-<runId>" or "gameday-"). */
   leftovers(tagPrefix: string): Promise<Leftover[]>;
   /** Removes one leftover found by `leftovers`. */

@@ -12,8 +12,12 @@ interface Previous {
   read?: unknown;
 }
 
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 function isPrevious(v: unknown): v is Previous {
-  return typeof v === "object" && v !== null;
+  return isRecord(v);
 }
 
 export class HttpActionDriver implements FaultDriver<HttpActionFault> {
@@ -52,15 +56,23 @@ export class HttpActionDriver implements FaultDriver<HttpActionFault> {
     return { detail: { call: `${call.method} ${call.path}` } };
   }
 
-  async isActive(spec: HttpActionFault, _ref?: FaultRef): Promise<boolean> {
-    if (!spec.read) return false;
-    const now = await this.#call(spec.target, { method: "GET", path: spec.read.path });
+  readonly readBack = "best-effort" as const;
+
+  /**
+   * Compares the read endpoint with the fields the change set: active when every field the change
+   * actually altered (differs from the captured value) reads back as the change set it. Undefined
+   * without a read endpoint, with a non-object body, or when the change altered nothing.
+   */
+  async isActive(spec: HttpActionFault, _ref?: FaultRef, previous?: unknown): Promise<boolean | undefined> {
     const applied = spec.apply.body;
-    if (applied === null || typeof applied !== "object" || now === null || typeof now !== "object")
-      return false;
-    return Object.entries(applied as Record<string, unknown>).every(
-      ([k, v]) => JSON.stringify((now as Record<string, unknown>)[k]) === JSON.stringify(v),
-    );
+    if (!spec.read || !isRecord(applied)) return undefined;
+    const now = await this.#call(spec.target, { method: "GET", path: spec.read.path });
+    if (!isRecord(now)) return undefined;
+    const before = isPrevious(previous) && isRecord(previous.read) ? previous.read : undefined;
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    const changed = Object.keys(applied).filter((k) => !before || !same(before[k], applied[k]));
+    if (changed.length === 0) return undefined;
+    return changed.every((k) => same(now[k], applied[k]));
   }
 
   /** Changes leave no tag on a service; `gameday cleanup` restores them from the journal instead. */

@@ -76,7 +76,11 @@ export class ProcessDriver implements FaultDriver<ProcessFault> {
     return { detail: { restarted: false } };
   }
 
-  async isActive(spec: ProcessFault, _ref?: FaultRef): Promise<boolean> {
+  readonly readBack = "exact" as const;
+
+  /** Undefined for a kill without restart: the process is meant to stay down, revert or not. */
+  async isActive(spec: ProcessFault, _ref?: FaultRef): Promise<boolean | undefined> {
+    if (spec.signal !== "SIGSTOP" && !spec.restart) return undefined;
     const pid = this.#processes?.pid(spec.target);
     if (pid === undefined) return spec.signal !== "SIGSTOP";
     const s = state(pid);

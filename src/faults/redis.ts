@@ -65,8 +65,12 @@ export class RedisDriver implements FaultDriver<RedisFault> {
     return {};
   }
 
-  async isActive(_spec?: RedisFault, _ref?: FaultRef): Promise<boolean> {
-    return false;
+  // A purge is instantaneous: nothing stays applied, so there is nothing to read back (the keys it
+  // removed may be refilled by the application at once, which is the point of the fault).
+  readonly readBack = "none" as const;
+
+  async isActive(_spec?: RedisFault, _ref?: FaultRef): Promise<undefined> {
+    return undefined;
   }
 
   async leftovers(): Promise<Leftover[]> {

@@ -134,6 +134,8 @@ export class ToxiproxyDriver implements FaultDriver<ToxiproxyFault> {
     return {};
   }
 
+  readonly readBack = "exact" as const;
+
   async isActive(spec: ToxiproxyFault, ref: FaultRef): Promise<boolean> {
     const cur = await api<ProxyJson>(this.#url, "GET", `/proxies/${encodeURIComponent(spec.target)}`);
     if (!cur) return false;

@@ -55,6 +55,24 @@ describe("http-action driver", () => {
     flags.flags.price = 0.002;
   });
 
+  it("reads back only the fields the change altered, and cannot tell for a change that altered nothing", async () => {
+    const s = spec({
+      apply: { method: "PUT", path: "/flags", body: { failover: false, price: 0.002 } },
+      read: { path: "/flags" },
+    });
+    const captured = await driver.capture(s, ref);
+    const applied = await driver.apply(s, ref, captured);
+    expect(await driver.isActive(s, ref, applied.previous)).toBe(true);
+    await driver.revert(s, ref, applied.previous);
+    expect(await driver.isActive(s, ref, applied.previous)).toBe(false);
+    const noop = spec({
+      apply: { method: "PUT", path: "/flags", body: { failover: true } },
+      read: { path: "/flags" },
+    });
+    const same = await driver.apply(noop, ref, await driver.capture(noop, ref));
+    expect(await driver.isActive(noop, ref, same.previous)).toBeUndefined();
+  });
+
   it("says so when there is nothing to revert with", async () => {
     const s = spec({ apply: { method: "PUT", path: "/flags", body: { x: 1 } } });
     await driver.apply(s, ref);

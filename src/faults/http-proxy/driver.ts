@@ -51,6 +51,8 @@ export class HttpProxyDriver implements FaultDriver<HttpFault> {
     return { detail: { removed } };
   }
 
+  readonly readBack = "exact" as const;
+
   async isActive(spec: HttpFault, ref: FaultRef): Promise<boolean> {
     const [base, control] = this.#proxy(spec.target);
     return (await listRules(base, control)).some((r) => r.tag === ref.tag);
