@@ -24,6 +24,8 @@ export { renderPrrChecklist, CHECKLIST_FILE, type ChecklistOptions } from "./che
 export {
   prrSign,
   prrStatus,
+  writeCheckChecklist,
+  type ChecklistWrite,
   PRR_PREDICATE_TYPE,
   PRR_REPORT_FILE,
   type PrrSignOptions,

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  ATTESTATION_FILE,
   ROLES,
   type Role,
   type SignOutcome,
@@ -94,6 +95,27 @@ export async function prrStatus(
   }
   const signedRoles = ROLES.filter((r) => v.signatures.some((s) => s.ok && s.role === r));
   return { approved: problems.length === 0, report, signatures: v.signatures, signedRoles, problems };
+}
+
+export type ChecklistWrite =
+  | { action: "wrote"; path: string }
+  | { action: "unchanged"; path: string }
+  /** The folder is signed and today's checklist differs: the signed file is left as it was. */
+  | { action: "kept-signed"; path: string };
+
+/**
+ * `prr check`'s copy of the checklist. Once a role signed the folder its checklist is evidence of
+ * what was approved, so a check never rewrites it; the difference shows up in `prr status` as stale.
+ */
+export function writeCheckChecklist(outDir: string, report: PrrReport): ChecklistWrite {
+  const path = join(outDir, CHECKLIST_FILE);
+  const text = renderPrrChecklist(report);
+  const current = existsSync(path) ? readFileSync(path, "utf8") : null;
+  if (current === text) return { action: "unchanged", path };
+  if (current !== null && existsSync(join(outDir, ATTESTATION_FILE))) return { action: "kept-signed", path };
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path, text);
+  return { action: "wrote", path };
 }
 
 function renderedFiles(report: PrrReport): Record<string, string> {

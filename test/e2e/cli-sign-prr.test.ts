@@ -1,7 +1,15 @@
 // The signing and PRR flow as the README tells it, through the real CLI: keygen per role, sign,
 // verify, tamper, prr check/sign/status, and the trust-store rules of --require / --trust.
 import { spawnSync } from "node:child_process";
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -129,6 +137,7 @@ describe("the README's signing flow, end to end", () => {
     );
     const red = gameday(ws.cwd, "prr", "check", "svc.prr.yaml");
     expect(red.code).toBe(1);
+    expect(red.out).toContain("wrote reports/prr/prr_checklist.md");
     expect(red.out).toMatch(/RED\s+runbooks\s+rollback\s+runbooks\/rollback\.md lacks: "RCA"/);
     expect(red.out).toContain("0 green, 0 excepted, 1 red — 0% ready (not ready)");
     const refused = gameday(
@@ -164,5 +173,23 @@ describe("the README's signing flow, end to end", () => {
     expect(st.code).toBe(0);
     expect(st.out).toContain("signed by: sre, security, product, platform");
     expect(st.out.trim().split("\n").at(-1)).toBe("APPROVED");
+
+    // a later check with different evidence never rewrites the signed checklist
+    const checklist = join(ws.cwd, "reports/prr/prr_checklist.md");
+    const signed = readFileSync(checklist, "utf8");
+    expect(gameday(ws.cwd, "prr", "check", "svc.prr.yaml").out).toContain(
+      "reports/prr/prr_checklist.md is current",
+    );
+    writeFileSync(join(ws.cwd, "runbooks/rollback.md"), "# Rollback\n## Trigger\n");
+    const again = gameday(ws.cwd, "prr", "check", "svc.prr.yaml");
+    expect(again.code).toBe(1);
+    expect(again.out).toContain(
+      "kept the signed reports/prr/prr_checklist.md: today's evidence renders a different checklist, so its signatures are stale",
+    );
+    expect(readFileSync(checklist, "utf8")).toBe(signed);
+    const stale = gameday(ws.cwd, "prr", "status", "svc.prr.yaml", "--trust", "keys/trusted");
+    expect(stale.code).toBe(1);
+    expect(stale.err).toContain("problem: prr_checklist.md: stale");
+    expect(stale.err).not.toMatch(/content changed since signing|file added after signing/);
   });
 });

@@ -1,13 +1,12 @@
 // `gameday prr check|sign|status <file>`: the production-readiness review.
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   CHECKLIST_FILE,
   prrCheck,
   prrSign,
   prrStatus,
-  renderPrrChecklist,
   type PrrReport,
+  writeCheckChecklist,
 } from "../../prr/index.ts";
 import { ROLES } from "../../sign/index.ts";
 import { type Command, str } from "../command.ts";
@@ -36,7 +35,8 @@ export const prrCommand: Command = {
   usage: "prr check|sign|status <file> [--role R --key FILE] [--out DIR] [--trust DIR]",
   help: `check   runs every evidence check of the PRR file (runbooks, alert rules per SLO, last
         gameday per scenario, pinned dependencies, SBOM, …) and manual attestations; prints
-        items green / excepted / red and the readiness %, writes ${CHECKLIST_FILE} into --out;
+        items green / excepted / red and the readiness %, writes ${CHECKLIST_FILE} into --out
+        (never over a signed one: a signed checklist is kept and reported stale instead);
         exit 0 when ready, 1 when not
 sign    signs the rendered ${CHECKLIST_FILE} for one role (refused while any item is red)
 status  approved only when every item is green or validly excepted (owner, granted and due
@@ -62,9 +62,13 @@ Options:
       case "check": {
         const report = await prrCheck(file);
         printReport(report);
-        mkdirSync(outDir, { recursive: true });
-        writeFileSync(join(outDir, CHECKLIST_FILE), renderPrrChecklist(report));
-        console.log(`wrote ${join(outDir, CHECKLIST_FILE)}`);
+        const w = writeCheckChecklist(outDir, report);
+        if (w.action === "wrote") console.log(`wrote ${w.path}`);
+        else if (w.action === "unchanged") console.log(`${w.path} is current`);
+        else
+          console.log(
+            `kept the signed ${w.path}: today's evidence renders a different checklist, so its signatures are stale (gameday prr status); a new sign-off starts by removing ${join(outDir, "attestation.dsse.json")}`,
+          );
         return report.ready ? EXIT.ok : EXIT.fail;
       }
       case "sign": {
