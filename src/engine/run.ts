@@ -55,6 +55,8 @@ export interface RunOptions {
   defects?: string[];
   runId?: string;
   gamedayVersion: string;
+  /** A folder of `<name>.hbs` files replacing bundled report templates of the same name. */
+  templatesDir?: string;
   /** Called once the run folder and journal exist (tests, the CLI's "writing to" line). */
   onStart?: (info: { runId: string; runDir: string }) => void;
 }
@@ -220,7 +222,7 @@ export async function runGameday(o: RunOptions): Promise<RunOutcome> {
   journal.close();
   await writeResult(runDir, result);
   try {
-    await renderReports(runDir);
+    await renderReports(runDir, { templatesDir: o.templatesDir });
   } catch (err) {
     o.progress.event(`report rendering failed: ${(err as Error).message}`);
   }

@@ -90,6 +90,8 @@ export const configSchema = z.strictObject({
   /** Unattended runs: acknowledge alerts after this delay; such acks are labelled synthetic. */
   autoAck: z.strictObject({ after: duration }).optional(),
   reportsDir: z.string().default("reports"),
+  /** A folder of `<name>.hbs` files that replace bundled report templates of the same name in runs. */
+  reportTemplates: z.string().min(1).optional(),
 });
 
 export type ProxyConfig = z.output<typeof proxyConfig>;

@@ -1,9 +1,13 @@
 // `gameday run`: validate everything first, then run; SIGINT/SIGTERM stop the run, revert every
 // fault, write the reports and exit 130.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import Handlebars from "handlebars";
 import { formatPlan, planScenario } from "../../engine/plan.ts";
 import { createProgress } from "../../engine/progress.ts";
 import type { Environment } from "../../env/environment.ts";
 import { ENV_STATE_FILE, readEnvState, readEnvStateFile } from "../../env/state.ts";
+import { REPORT_TEMPLATES } from "../../report/render.ts";
 import { formatDuration } from "../../scenario/duration.ts";
 import { loadScenarios } from "../../scenario/loader.ts";
 import { applyProfile, profileByName } from "../../scenario/profile.ts";
@@ -17,11 +21,44 @@ import { configFrom, DEFAULT_CONFIG, DEFAULT_SCENARIOS } from "./scenarios.ts";
 const EMERGENCY_REVERT_MS = 5_000;
 const EMERGENCY_STOP_GRACE_MS = 2_000;
 
+/**
+ * The template folder, checked before anything starts: it exists, every .hbs in it is named after
+ * a report template (a misspelt name would silently render the bundled one), and each parses.
+ */
+function checkTemplatesDir(dir: string | undefined, from: string): string | undefined {
+  if (dir === undefined) return undefined;
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new UsageError(`${from}: ${dir} is not a folder`);
+  const known = new Set<string>(REPORT_TEMPLATES);
+  const files = readdirSync(dir).filter((f) => f.endsWith(".hbs"));
+  const problems: string[] = [];
+  for (const f of files) {
+    const name = f.slice(0, -".hbs".length);
+    if (!known.has(name)) {
+      problems.push(
+        `${join(dir, f)}: not a report template (known: ${REPORT_TEMPLATES.map((t) => `${t}.hbs`).join(", ")})`,
+      );
+      continue;
+    }
+    try {
+      Handlebars.parse(readFileSync(join(dir, f), "utf8"));
+    } catch (err) {
+      problems.push(`${join(dir, f)}: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+  if (!files.length)
+    problems.push(
+      `${from}: ${dir} holds no .hbs file (known: ${REPORT_TEMPLATES.map((t) => `${t}.hbs`).join(", ")})`,
+    );
+  if (problems.length) throw new UsageError(problems.join("\n"));
+  return resolve(dir);
+}
+
 export const runCommand: Command = {
   name: "run",
   summary: "run scenarios: load + faults + observation → measured verdicts and reports",
   usage:
-    "run <scenario|dir…> [--profile real|ci] [--config F] [--out DIR] [--strict] [--dry-run] [--defect NAME…]",
+    "run <scenario|dir…> [--profile real|ci] [--config F] [--out DIR] [--templates DIR] [--strict] [--dry-run] [--defect NAME…]",
   help: `Runs each scenario in turn: baseline, inject, observe, recover, verify. Every fault is undone
 on every exit path (normal end, error, stop condition, Ctrl-C, SIGTERM). Writes
 <out>/<run-id>/ with journal.jsonl, result.json, gameday_report.md, report.html, junit.xml,
@@ -35,6 +72,9 @@ Options:
   --profile P     real (scale 1, default) or ci (every duration and time target × 1/30)
   --config F      run config (default ${DEFAULT_CONFIG}); its provider brings the targets up
   --out DIR       reports folder (default: the config's reportsDir, "reports")
+  --templates DIR a folder of <name>.hbs files replacing the bundled report templates of
+                  the same name (default: the config's reportTemplates, if set); names:
+                  ${REPORT_TEMPLATES.map((t) => `${t}.hbs`).join(", ")}
   --strict        exit 1 on WARN too
   --dry-run       print the plan and exit; touches nothing
   --defect NAME   reference stack only: turn a defect switch on for the run (repeatable);
@@ -47,6 +87,7 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
     profile: { type: "string" },
     config: { type: "string" },
     out: { type: "string" },
+    templates: { type: "string" },
     strict: { type: "boolean" },
     "dry-run": { type: "boolean" },
     defect: { type: "string", multiple: true },
@@ -59,6 +100,11 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
     const paths = args.positionals.length ? args.positionals : [DEFAULT_SCENARIOS];
     // Validate every file, against the config's target names, before anything starts.
     const loaded = await loadScenarios(paths, config);
+    const templatesOption = str(args, "templates");
+    const templatesDir = checkTemplatesDir(
+      templatesOption ?? config.reportTemplates,
+      templatesOption !== undefined ? "--templates" : "reportTemplates",
+    );
     if (flag(args, "dry-run")) {
       for (const { scenario } of loaded) {
         const s = applyProfile(scenario, profile);
@@ -154,6 +200,7 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
         signal: controller.signal,
         defects,
         environment,
+        templatesDir,
         gamedayVersion: VERSION,
       });
       console.log("");

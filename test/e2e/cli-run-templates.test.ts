@@ -1,0 +1,107 @@
+// `gameday run --templates DIR` (or the config's reportTemplates) renders the run's reports with the
+// user's templates in place of the bundled ones of the same name; a bad folder is exit 2 before
+// anything starts.
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "../..");
+const main = join(root, "src/cli/main.ts");
+const work = mkdtempSync(join(tmpdir(), "gameday-run-templates-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.once("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => done(typeof addr === "object" && addr ? addr.port : 0));
+    });
+  });
+}
+
+/** A folder with a config (external provider, nothing to start) and a scenario without load. */
+async function folder(name: string, configExtra = ""): Promise<string> {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "gameday.config.ts"),
+    `import { defineConfig } from "gameday";
+export default defineConfig({ provider: "external", receiver: { listen: "127.0.0.1:${await freePort()}" }${configExtra} });
+`,
+  );
+  writeFileSync(
+    join(dir, "tiny.ts"),
+    `import { defineScenario } from "gameday";
+export default defineScenario({ id: "tiny", title: "Tiny", owner: "SRE", hypothesis: "nothing happens", duration: "300ms" });
+`,
+  );
+  return dir;
+}
+
+function gameday(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
+    cwd,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+function onlyRun(dir: string): string {
+  const runs = readdirSync(join(dir, "reports"));
+  expect(runs).toHaveLength(1);
+  return join(dir, "reports", runs[0]!);
+}
+
+describe("gameday run with report template overrides", () => {
+  it("--templates DIR: the overridden template renders the run, the others stay bundled", async () => {
+    const dir = await folder("flag");
+    mkdirSync(join(dir, "tpl"));
+    writeFileSync(join(dir, "tpl", "gameday_report.md.hbs"), "CUSTOM run {{runId}}: {{verdict}}\n");
+    const r = gameday(dir, "run", "tiny.ts", "--out", "reports", "--templates", "tpl");
+    expect(r.code, r.out).toBe(0);
+    const runDir = onlyRun(dir);
+    const runId = runDir.split("/").pop();
+    expect(readFileSync(join(runDir, "gameday_report.md"), "utf8")).toBe(`CUSTOM run ${runId}: PASS\n`);
+    expect(readFileSync(join(runDir, "report.html"), "utf8")).toMatch(/<html/i);
+  }, 60_000);
+
+  it("the config's reportTemplates does the same without the flag", async () => {
+    const dir = await folder("config", ', reportTemplates: "my-templates"');
+    mkdirSync(join(dir, "my-templates"));
+    writeFileSync(join(dir, "my-templates", "rollback.md.hbs"), "OUR ROLLBACK {{verdict}}\n");
+    const r = gameday(dir, "run", "tiny.ts", "--out", "reports");
+    expect(r.code, r.out).toBe(0);
+    const runDir = onlyRun(dir);
+    expect(readFileSync(join(runDir, "rollback.md"), "utf8")).toBe("OUR ROLLBACK PASS\n");
+    expect(readFileSync(join(runDir, "gameday_report.md"), "utf8")).toMatch(/^# Gameday report — run /);
+  }, 60_000);
+
+  it("a misspelt name, a syntax error or a missing folder: exit 2, nothing started", async () => {
+    const dir = await folder("bad");
+    mkdirSync(join(dir, "tpl"));
+    writeFileSync(join(dir, "tpl", "report.htm.hbs"), "x");
+    writeFileSync(join(dir, "tpl", "junit.xml.hbs"), "{{#each scenarios}}unclosed");
+    const bad = gameday(dir, "run", "tiny.ts", "--out", "reports", "--templates", "tpl");
+    expect(bad.code, bad.out).toBe(2);
+    expect(bad.out).toMatch(/tpl\/report\.htm\.hbs: not a report template \(known: .*report\.html\.hbs/);
+    expect(bad.out).toMatch(/tpl\/junit\.xml\.hbs: Parse error/);
+    const missing = gameday(dir, "run", "tiny.ts", "--out", "reports", "--templates", "nowhere");
+    expect(missing.code, missing.out).toBe(2);
+    expect(missing.out).toMatch(/--templates: nowhere is not a folder/);
+    expect(existsSync(join(dir, "reports"))).toBe(false);
+  }, 60_000);
+});
