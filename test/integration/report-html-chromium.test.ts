@@ -84,6 +84,24 @@ describe.skipIf(!available)("report.html in headless Chromium", () => {
     expect(await outage.locator("line.mark-ack-synthetic").count()).toBe(0);
     expect(await outage.locator("line.mark-ack").count()).toBe(5);
     expect(await page.locator("#scenario-rollback-drill line.mark-decision").count()).toBe(5);
+    // detection and recovery are marked on every chart of a scenario that has them, in time order,
+    // and a scenario that never recovered has no recovery mark
+    const times = fixture.scenarios.find((x) => x.id === "llm-provider-outage")!.times;
+    expect(times.inject! < times.detect! && times.detect! < times.recover!).toBe(true);
+    expect(await outage.locator("line.mark-detect").count()).toBe(5);
+    expect(await outage.locator("line.mark-recover").count()).toBe(5);
+    expect(await outage.locator("line.mark-detect title").first().textContent()).toBe("detect");
+    expect(await outage.locator("line.mark-recover title").first().textContent()).toBe("recovered");
+    const p95 = outage.locator('svg[data-chart="p95"]');
+    const xOf = async (kind: string) => Number(await p95.locator(`line.mark-${kind}`).getAttribute("x1"));
+    const [xi, xd, xr] = [await xOf("inject"), await xOf("detect"), await xOf("recover")];
+    expect(xi).toBeLessThan(xd);
+    expect(xd).toBeLessThan(xr);
+    const box = await p95.locator("line.mark-recover").boundingBox();
+    expect(box?.height ?? 0).toBeGreaterThan(50);
+    expect(fixture.scenarios.find((x) => x.id === "cache-cold-start")!.times.recover).toBeNull();
+    expect(await cache.locator("line.mark-detect").count()).toBe(5);
+    expect(await cache.locator("line.mark-recover").count()).toBe(0);
     // verdict badges
     expect((await page.locator("header .badge").first().textContent())?.trim()).toBe("FAIL");
     expect(await cache.locator("h2 .badge.fail").count()).toBe(1);
