@@ -6,7 +6,16 @@ import type { Verdict } from "../evaluate/verdict.ts";
 export type Phase = "baseline" | "inject" | "observe" | "recover" | "verify";
 
 export type JournalEvent =
-  | { type: "run.start"; runId: string; scenarios: string[]; profile: string; scale: number; host: string }
+  | {
+      type: "run.start";
+      runId: string;
+      scenarios: string[];
+      profile: string;
+      scale: number;
+      host: string;
+      /** Reference-stack defect switches on for the run; such a run is never PRR evidence. Absent in older journals. */
+      defects?: string[];
+    }
   | { type: "scenario.start"; scenario: string; plannedMs: number }
   | { type: "phase"; scenario: string; phase: Phase }
   /** Written before the fault is applied, so a killed run can still be cleaned up. */

@@ -106,6 +106,7 @@ export async function runGameday(o: RunOptions): Promise<RunOutcome> {
     profile: o.profile.name,
     scale: o.profile.scale,
     host: hostname(),
+    defects: o.defects ?? [],
   });
   o.progress.event(
     `run ${runId} (${o.profile.name} profile, scale ${o.profile.scale.toFixed(4)}) → ${runDir}`,

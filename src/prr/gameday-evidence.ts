@@ -5,6 +5,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { RunResult } from "../engine/result.ts";
+import type { EventOf } from "../engine/journal-events.ts";
 import { readJournal } from "../engine/journal.ts";
 import { readResult } from "../report/index.ts";
 
@@ -81,12 +82,13 @@ function whyNotEvidence(run: GamedayRun, verdict: string, rule: EvidenceRule): s
   return null;
 }
 
-/** The run.start event's `defects`; a journal that cannot be read or names none means none. */
+/** The run.start event's `defects` (`gameday run --defect`); a missing journal or field means none. */
 function defectsOf(journalPath: string): string[] {
   if (!existsSync(journalPath)) return [];
-  const start = readJournal(journalPath).entries.find((e) => e.type === "run.start") as
-    | { defects?: unknown }
-    | undefined;
-  const d = start?.defects;
+  const start = readJournal(journalPath).entries.find(
+    (e): e is EventOf<"run.start"> => e.type === "run.start",
+  );
+  // the journal is read back untyped: a hand-edited one could hold anything here
+  const d: unknown = start?.defects;
   return Array.isArray(d) ? d.filter((x): x is string => typeof x === "string") : [];
 }

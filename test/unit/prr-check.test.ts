@@ -61,7 +61,7 @@ function writeRun(
   for (const s of r.scenarios) s.verdict = verdict;
   mkdirSync(join(root, "reports", name), { recursive: true });
   writeFileSync(join(root, "reports", name, "result.json"), JSON.stringify(r));
-  // the run.start event as the engine journals it; defects only when switches were on
+  // the run.start event as the engine journals it (older journals have no defects field)
   const start = {
     type: "run.start",
     runId: name,
@@ -69,7 +69,7 @@ function writeRun(
     profile: r.profile,
     scale: r.scale,
     host: "h",
-    ...(o.defects ? { defects: o.defects } : {}),
+    defects: o.defects ?? [],
     seq: 1,
     t: r.startedAt,
     mono: 0,
