@@ -46,6 +46,9 @@ export async function startContainers(config: GamedayConfig, _o: { logDir: strin
     for (const proxy of resolved.proxies) {
       if (proxy.kind !== "toxiproxy") continue;
       const created = await tp.createProxy({ name: proxy.name, upstream: proxy.upstream });
+      // Two addresses: Toxiproxy's own inside the container, and the host's mapped port that clients
+      // use. ensureProxies keeps the first, so the proxy is never rebound onto the second.
+      proxy.bind = created.instance.listen;
       proxy.listen = `${created.host}:${created.port}`;
     }
     for (const r of resolved.redis) {

@@ -6,6 +6,7 @@ import { Toxiproxy, type ToxicType } from "toxiproxy-node-client";
 import type { ProxyConfig } from "../scenario/config.ts";
 import type { ToxiproxyFault } from "../scenario/schema.ts";
 import type { Applied, DriverContext, FaultDriver, FaultRef, Leftover } from "./driver.ts";
+import { clientAddress, proxySync } from "./toxiproxy-sync.ts";
 
 interface ToxicJson {
   name: string;
@@ -42,8 +43,9 @@ async function api<T>(base: string, method: string, path: string, body?: unknown
 }
 
 /**
- * Creates or updates the config's Toxiproxy proxies so they listen and forward as configured. Returns
- * each proxy's actual listen address: a proxy created on port 0 gets its port from the kernel, with no
+ * Creates or updates the config's Toxiproxy proxies so they listen and forward as configured (see
+ * proxySync: a proxy with a separate bind address is never moved onto its client address). Returns
+ * each proxy's client address: a proxy created on port 0 gets its port from the kernel, with no
  * window in which another program could take it.
  */
 export async function ensureProxies(
@@ -56,28 +58,24 @@ export async function ensureProxies(
   for (const p of proxies) {
     if (p.kind !== "toxiproxy") continue;
     const cur = existing[p.name];
-    listening[p.name] = p.listen.endsWith(":0") && cur ? cur.listen : p.listen;
-    if (!cur) {
+    const step = proxySync(p, cur);
+    const path = `/proxies/${encodeURIComponent(p.name)}`;
+    let toxiproxyListen = cur?.listen;
+    if (step.action === "create") {
       const created = await api<ProxyJson>(base, "POST", "/proxies", {
         name: p.name,
-        listen: p.listen,
+        listen: step.listen,
         upstream: p.upstream,
         enabled: true,
       });
-      if (created?.listen) listening[p.name] = created.listen;
-    } else if (cur.listen !== p.listen && !p.listen.endsWith(":0")) {
-      await api(base, "POST", `/proxies/${encodeURIComponent(p.name)}`, {
-        listen: p.listen,
-        upstream: p.upstream,
-        enabled: true,
-      });
-    } else if (cur.upstream !== p.upstream) {
-      await api(base, "POST", `/proxies/${encodeURIComponent(p.name)}`, {
-        listen: cur.listen,
-        upstream: p.upstream,
-        enabled: cur.enabled,
-      });
+      toxiproxyListen = created?.listen ?? toxiproxyListen;
+    } else if (step.action === "rebind") {
+      await api(base, "POST", path, { listen: step.listen, upstream: p.upstream, enabled: true });
+      toxiproxyListen = step.listen;
+    } else if (step.action === "set-upstream" && cur) {
+      await api(base, "POST", path, { listen: cur.listen, upstream: p.upstream, enabled: cur.enabled });
     }
+    listening[p.name] = clientAddress(p, toxiproxyListen);
   }
   return listening;
 }

@@ -10,7 +10,18 @@ const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, "must be host:port");
 const url = z.string().url();
 
 export const proxyConfig = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("toxiproxy"), name, listen: hostPort, upstream: hostPort }),
+  z.strictObject({
+    kind: z.literal("toxiproxy"),
+    name,
+    /** Where clients (the service, load) reach the proxy. */
+    listen: hostPort,
+    upstream: hostPort,
+    /**
+     * Where Toxiproxy itself listens, when that differs from `listen` (Toxiproxy in a container: its
+     * port inside, while clients use the host's mapped port). Default: `listen`.
+     */
+    bind: hostPort.optional(),
+  }),
   z.strictObject({
     kind: z.literal("http"),
     name,

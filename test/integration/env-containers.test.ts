@@ -1,6 +1,7 @@
 // The testcontainers provider needs a container runtime; where there is none, the test says why.
 import { describe, expect, it } from "vitest";
 import { containerRuntime, startContainers } from "../../src/env/containers.ts";
+import { ensureProxies } from "../../src/faults/toxiproxy.ts";
 import { validateConfig } from "../../src/scenario/loader.ts";
 
 const rt = await containerRuntime();
@@ -33,6 +34,16 @@ describe("testcontainers provider", () => {
       expect(env.config.redis[0]!.url).not.toMatch(/:0$/);
       const res = await fetch(`http://${env.config.toxiproxy!.api}/version`);
       expect(res.status).toBe(200);
+      // The engine's ensureProxies must keep the proxy on its in-container address.
+      const proxy = env.config.proxies[0]!;
+      expect(proxy.kind === "toxiproxy" && proxy.bind).toMatch(/:\d+$/);
+      expect(await ensureProxies(env.config.toxiproxy!.api, env.config.proxies)).toEqual({
+        up: proxy.listen,
+      });
+      const after = await fetch(`http://${env.config.toxiproxy!.api}/proxies/up`);
+      expect(((await after.json()) as { listen: string }).listen).toBe(
+        proxy.kind === "toxiproxy" ? proxy.bind : "",
+      );
     } finally {
       await env.stop();
     }
