@@ -1,9 +1,12 @@
 // Accuracy against ground truth (issue 4 §4), end to end: the real `gameday run` drives real k6 at
-// a small service whose primary upstream sits behind a real toxiproxy-server. The scenario takes the
-// proxy down through the harness's Toxiproxy driver and reverts it; the service records the true
-// instants (first failed primary call, detector trip, first secondary 2xx, first healthy primary
-// answer) and alerts the harness's receiver itself; a person acknowledges at a known instant. The
-// TTD, MTTA, failover time and TTR the engine measured must each be within 250 ms of the truth.
+// a small service whose primary upstream sits behind a real toxiproxy-server. The scenario breaks
+// the proxy through the harness's Toxiproxy driver and reverts it — once by taking it down (calls
+// refused at once), once with a timeout toxic (calls stall and fail only at the service's own call
+// timeout). The service records the true instants (first failing primary call, detector trip,
+// first secondary 2xx, first healthy primary answer) and alerts the harness's receiver itself; a
+// person acknowledges at a known instant. The TTD, MTTA, failover time and TTR the engine measured
+// must each be within 250 ms of the truth; 1 s buckets alone would miss TTR by up to a second, and
+// completion times by the slow secondary answers still going out after recovery.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -20,6 +23,7 @@ const main = join(root, "src/cli/main.ts");
 const CHAT = join(root, "scenarios/load/chat.ts");
 const TOLERANCE_MS = 250;
 const ACK_AFTER_MS = 900;
+const STEADY_P95_MS = 150;
 
 let k6: string | undefined;
 try {
@@ -34,8 +38,7 @@ describe.skipIf(!k6)("measured times against the service's ground truth", () => 
   let toxiPort: number;
   let primary: Awaited<ReturnType<typeof startPrimary>>;
   let proxyListen: string;
-  let service: AccuracyService;
-  let receiverUrl: string | undefined;
+  let service: AccuracyService | undefined;
   let child: ChildProcess | undefined;
 
   beforeAll(async () => {
@@ -64,14 +67,6 @@ describe.skipIf(!k6)("measured times against the service's ground truth", () => 
     });
     expect(res.status).toBe(201);
     proxyListen = ((await res.json()) as { listen: string }).listen;
-    service = await startAccuracyService({
-      primaryVia: proxyListen,
-      detectAfterMs: 600,
-      failoverAfterMs: 1_200,
-      secondaryDelayMs: 300,
-      alertName: "PrimaryDown",
-      alertUrl: () => receiverUrl,
-    });
   }, 60_000);
 
   afterAll(async () => {
@@ -86,18 +81,42 @@ describe.skipIf(!k6)("measured times against the service's ground truth", () => 
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it("TTD, MTTA, failover time and TTR are each within 250 ms of the truth", async () => {
-    writeFileSync(
-      join(work, "scenario.ts"),
-      `import { defineScenario, fault, load } from "gameday";
+  const cases = [
+    { name: "proxy down", fault: `fault.toxic("primary", "down", { duration: "3500ms" })` },
+    {
+      name: "timeout toxic (calls stall)",
+      fault: `fault.toxic("primary", "timeout", { attributes: { timeout: 0 }, duration: "3500ms" })`,
+    },
+  ];
+
+  it.each(cases)(
+    "$name: TTD, MTTA, failover time and TTR each within 250 ms of the truth",
+    async (c) => {
+      await service?.close();
+      let receiverUrl: string | undefined;
+      const svc = await startAccuracyService({
+        primaryVia: proxyListen,
+        detectAfterMs: 600,
+        failoverAfterMs: 1_200,
+        secondaryDelayMs: 300,
+        callTimeoutMs: 500,
+        healthyMs: STEADY_P95_MS,
+        alertName: "PrimaryDown",
+        alertUrl: () => receiverUrl,
+      });
+      service = svc;
+      const dir = mkdtempSync(join(work, "run-"));
+      writeFileSync(
+        join(dir, "scenario.ts"),
+        `import { defineScenario, fault, load } from "gameday";
 export default defineScenario({
   id: "primary-down",
   title: "Primary upstream down",
   owner: "SRE",
   hypothesis: "the service detects a dead primary, pages, fails over, and is healthy again soon after it returns",
   load: load.k6(${JSON.stringify(CHAT)}, { rate: 50, duration: "13s", target: "svc" }),
-  steadyState: { p95Ms: 150, errorRate: 0.01, sustain: "2s" },
-  timeline: [{ at: "4s", inject: fault.toxic("primary", "down", { duration: "3500ms" }) }],
+  steadyState: { p95Ms: ${STEADY_P95_MS}, errorRate: 0.01, sustain: "2s" },
+  timeline: [{ at: "4s", inject: ${c.fault} }],
   expect: {
     alert: { name: "PrimaryDown", ttd: "5s", mtta: "5s" },
     failover: { to: "secondary", within: "5s" },
@@ -105,112 +124,119 @@ export default defineScenario({
   },
 });
 `,
-    );
-    writeFileSync(
-      join(work, "accuracy.config.ts"),
-      `import { defineConfig } from "gameday";
+      );
+      writeFileSync(
+        join(dir, "accuracy.config.ts"),
+        `import { defineConfig } from "gameday";
 export default defineConfig({
   provider: "external",
   toxiproxy: { api: "127.0.0.1:${toxiPort}" },
   proxies: [{ kind: "toxiproxy", name: "primary", listen: "${proxyListen}", upstream: "127.0.0.1:${primary.port}" }],
-  services: [{ name: "svc", url: "${service.url}", health: "/healthz" }],
+  services: [{ name: "svc", url: "${svc.url}", health: "/healthz" }],
   receiver: { listen: "127.0.0.1:0" },
 });
 `,
-    );
-    const reports = join(work, "reports");
-    child = spawn(
-      process.execPath,
-      [
-        "--disable-warning=ExperimentalWarning",
-        main,
-        "run",
-        join(work, "scenario.ts"),
-        "--config",
-        join(work, "accuracy.config.ts"),
-        "--out",
-        reports,
-      ],
-      { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    const run = child;
-    run.stdout?.on("data", (c: Buffer) => {
-      stdout += c;
-    });
-    run.stderr?.on("data", (c: Buffer) => {
-      stderr += c;
-      // The receiver is on a port the kernel picked; the run announces it in its progress output.
-      receiverUrl ??= /alert receiver on (http:\/\/\S+)/.exec(stderr)?.[1];
-    });
-    const exited = new Promise<number | null>((r) => run.on("exit", (code) => r(code)));
+      );
+      const reports = join(dir, "reports");
+      child = spawn(
+        process.execPath,
+        [
+          "--disable-warning=ExperimentalWarning",
+          main,
+          "run",
+          join(dir, "scenario.ts"),
+          "--config",
+          join(dir, "accuracy.config.ts"),
+          "--out",
+          reports,
+        ],
+        { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let stdout = "";
+      let stderr = "";
+      const run = child;
+      run.stdout?.on("data", (c: Buffer) => {
+        stdout += c;
+      });
+      run.stderr?.on("data", (c: Buffer) => {
+        stderr += c;
+        // The receiver is on a port the kernel picked; the run announces it in its progress output.
+        receiverUrl ??= /alert receiver on (http:\/\/\S+)/.exec(stderr)?.[1];
+      });
+      const exited = new Promise<number | null>((r) => run.on("exit", (code) => r(code)));
 
-    // The on-call person acknowledges a known time after the page.
-    let ackedAt: number | null = null;
-    const acker = (async () => {
-      const deadline = Date.now() + 30_000;
-      while (service.truth.detected === null && Date.now() < deadline && run.exitCode === null)
-        await sleep(10);
-      if (service.truth.detected === null || !receiverUrl) return;
-      await sleep(Math.max(0, service.truth.detected + ACK_AFTER_MS - Date.now()));
-      const acked = await sendAck(receiverUrl, { name: "PrimaryDown" }, { by: "oncall-human", via: "cli" });
-      ackedAt = Date.now();
-      expect(acked.acked).toHaveLength(1);
-    })();
+      // The on-call person acknowledges a known time after the page.
+      let ackedAt: number | null = null;
+      const acker = (async () => {
+        const deadline = Date.now() + 30_000;
+        while (svc.truth.detected === null && Date.now() < deadline && run.exitCode === null) await sleep(10);
+        if (svc.truth.detected === null || !receiverUrl) return;
+        await sleep(Math.max(0, svc.truth.detected + ACK_AFTER_MS - Date.now()));
+        const acked = await sendAck(receiverUrl, { name: "PrimaryDown" }, { by: "oncall-human", via: "cli" });
+        ackedAt = Date.now();
+        expect(acked.acked).toHaveLength(1);
+      })();
 
-    const code = await exited;
-    await acker;
-    const output = `${stdout}\n${stderr}`;
-    expect(service.problems).toEqual([]);
-    expect(code, output).toBe(0);
+      const code = await exited;
+      await acker;
+      const output = `${stdout}\n${stderr}`;
+      expect(svc.problems).toEqual([]);
+      expect(code, output).toBe(0);
 
-    const [runId] = readdirSync(reports).filter((d) => !d.startsWith("."));
-    const result = JSON.parse(readFileSync(join(reports, runId!, "result.json"), "utf8")) as RunResult;
-    const sc = result.scenarios[0]!;
-    const value = (metric: string) => {
-      const m = sc.measurements.find((x) => x.metric === metric);
-      expect(m, `${metric} measured`).toBeDefined();
-      return m!.value;
-    };
-    const t = service.truth;
-    expect(t.failing, "the fault reached the service").not.toBeNull();
-    expect(t.detected).not.toBeNull();
-    expect(t.failedOver).not.toBeNull();
-    expect(t.recovered).not.toBeNull();
-    expect(ackedAt).not.toBeNull();
-    const rows = [
-      { metric: "ttd", measured: value("ttd"), truth: t.detected! - t.failing! },
-      { metric: "mtta", measured: value("mtta"), truth: ackedAt! - t.detected! },
-      { metric: "failover.time", measured: value("failover.time"), truth: t.failedOver! - t.failing! },
-      { metric: "ttr", measured: value("ttr"), truth: t.recovered! - t.failing! },
-      // The instants behind them, on the shared host clock.
-      { metric: "t_inject", measured: sc.times.inject, truth: t.failing },
-      { metric: "t_detect", measured: sc.times.detect, truth: t.detected },
-      { metric: "t_mitigate", measured: sc.times.mitigate, truth: t.failedOver },
-      { metric: "t_recover", measured: sc.times.recover, truth: t.recovered },
-    ];
-    const origin = t.failing!;
-    console.log(
-      [
-        "measured vs ground truth (instants relative to the first failed primary call):",
-        ...rows.map((r) => {
-          const rel = (v: number | null) =>
-            v === null ? "null" : Math.round(r.metric.startsWith("t_") ? v - origin : v);
-          return `  ${r.metric.padEnd(14)} measured ${String(rel(r.measured)).padStart(6)} ms  truth ${String(rel(r.truth)).padStart(6)} ms  Δ ${r.measured === null || r.truth === null ? "-" : Math.round(r.measured - r.truth)} ms`;
-        }),
-        `  served: ${JSON.stringify(t.served)}`,
-      ].join("\n"),
-    );
-    for (const r of rows) {
-      expect(r.measured, r.metric).not.toBeNull();
-      expect(
-        Math.abs(r.measured! - r.truth!),
-        `${r.metric}: measured ${r.measured} vs truth ${r.truth}`,
-      ).toBeLessThanOrEqual(TOLERANCE_MS);
-    }
-    // The numbers a person reads are the same ones: the printed verdict table has each metric.
-    for (const metric of ["ttd", "mtta", "failover.time", "ttr"])
-      expect(stdout).toMatch(new RegExp(`${metric.replace(".", "\\.")}\\s.*PASS`));
-  }, 60_000);
+      const [runId] = readdirSync(reports).filter((d) => !d.startsWith("."));
+      const result = JSON.parse(readFileSync(join(reports, runId!, "result.json"), "utf8")) as RunResult;
+      const sc = result.scenarios[0]!;
+      const value = (metric: string) => {
+        const m = sc.measurements.find((x) => x.metric === metric);
+        expect(m, `${metric} measured`).toBeDefined();
+        return m!.value;
+      };
+      const t = svc.truth;
+      expect(t.failing, "the fault reached the service").not.toBeNull();
+      expect(t.detected).not.toBeNull();
+      expect(t.failedOver).not.toBeNull();
+      expect(t.recovered).not.toBeNull();
+      // What makes recovery hard to place is there: slow answers to requests that arrived during
+      // the outage went out after the recovery instant (by completion time they would delay it).
+      const straddling = t.answers.filter(
+        (a) => a.arrived < t.recovered! && a.done > t.recovered! && a.provider === "secondary",
+      ).length;
+      expect(straddling, "secondary answers going out after recovery").toBeGreaterThan(0);
+      expect(ackedAt).not.toBeNull();
+      const rows = [
+        { metric: "ttd", measured: value("ttd"), truth: t.detected! - t.failing! },
+        { metric: "mtta", measured: value("mtta"), truth: ackedAt! - t.detected! },
+        { metric: "failover.time", measured: value("failover.time"), truth: t.failedOver! - t.failing! },
+        { metric: "ttr", measured: value("ttr"), truth: t.recovered! - t.failing! },
+        // The instants behind them, on the shared host clock.
+        { metric: "t_inject", measured: sc.times.inject, truth: t.failing },
+        { metric: "t_detect", measured: sc.times.detect, truth: t.detected },
+        { metric: "t_mitigate", measured: sc.times.mitigate, truth: t.failedOver },
+        { metric: "t_recover", measured: sc.times.recover, truth: t.recovered },
+      ];
+      const origin = t.failing!;
+      console.log(
+        [
+          `${c.name}: measured vs ground truth (instants relative to the first failing primary call):`,
+          ...rows.map((r) => {
+            const rel = (v: number | null) =>
+              v === null ? "null" : Math.round(r.metric.startsWith("t_") ? v - origin : v);
+            return `  ${r.metric.padEnd(14)} measured ${String(rel(r.measured)).padStart(6)} ms  truth ${String(rel(r.truth)).padStart(6)} ms  Δ ${r.measured === null || r.truth === null ? "-" : Math.round(r.measured - r.truth)} ms`;
+          }),
+          `  served: ${JSON.stringify(t.served)}; ${straddling} slow answers went out after recovery`,
+        ].join("\n"),
+      );
+      for (const r of rows) {
+        expect(r.measured, r.metric).not.toBeNull();
+        expect(
+          Math.abs(r.measured! - r.truth!),
+          `${r.metric}: measured ${r.measured} vs truth ${r.truth}`,
+        ).toBeLessThanOrEqual(TOLERANCE_MS);
+      }
+      // The numbers a person reads are the same ones: the printed verdict table has each metric.
+      for (const metric of ["ttd", "mtta", "failover.time", "ttr"])
+        expect(stdout).toMatch(new RegExp(`${metric.replace(".", "\\.")}\\s.*PASS`));
+    },
+    60_000,
+  );
 });
