@@ -50,7 +50,10 @@ export class Journal {
     return entry;
   }
 
-  /** Pushes the page cache to disk; called at phase boundaries, not per event (appendFileSync already hands each line to the kernel). */
+  /**
+   * Pushes the page cache to disk. Not needed against a SIGKILL (appendFileSync already hands each
+   * line to the kernel), only against a host crash; the engine calls it at phase boundaries.
+   */
   sync(): void {
     fsyncSync(this.#fd);
   }

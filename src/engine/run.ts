@@ -271,6 +271,8 @@ async function runScenario(r: ScenarioRun): Promise<ScenarioResult> {
     if (p === phase) return;
     phase = p;
     journal.write({ type: "phase", scenario: s.id, phase: p });
+    // A handful of fsyncs per scenario: what a host crash may lose ends at the last phase change.
+    journal.sync();
   };
   journal.write({ type: "phase", scenario: s.id, phase: "baseline" });
 

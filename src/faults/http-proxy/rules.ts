@@ -8,8 +8,9 @@ export const ruleInput = z.strictObject({
   status: z
     .union([z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)])
     .optional(),
-  // Fractions are allowed because compressed (ci profile) runs scale Retry-After below a second;
-  // the header then carries the decimal value (the reference clients parse it as a number).
+  // Fractions are allowed because a scenario's retryAfter is a duration ("1500ms" is 1.5 s); the
+  // header then carries the decimal value (the reference clients parse it as a number). Profiles
+  // do not scale it: it is a magnitude the client obeys, not a time target.
   retryAfterSec: z.number().min(0).max(86_400).optional(),
   body: z.string().max(65_536).optional(),
   latencyMs: z.number().min(0).max(600_000).optional(),
