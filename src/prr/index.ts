@@ -25,6 +25,7 @@ export {
   prrSign,
   prrStatus,
   writeCheckChecklist,
+  PrrNotReadyError,
   type ChecklistWrite,
   PRR_PREDICATE_TYPE,
   PRR_REPORT_FILE,

@@ -7,6 +7,7 @@ import {
   ROLES,
   type Role,
   type SignOutcome,
+  SignInputError,
   signFolder,
   type VerifyOutcome,
   verifyFolder,
@@ -17,6 +18,11 @@ import { canonicalJson } from "../report/result-file.ts";
 
 export const PRR_PREDICATE_TYPE = "https://gameday.dev/prr/v1";
 export const PRR_REPORT_FILE = "prr_report.json";
+
+/** `prr sign` while an item is red: the review fails (exit 1), it is not bad input. */
+export class PrrNotReadyError extends Error {
+  override name = "PrrNotReadyError";
+}
 
 export interface PrrSignOptions extends PrrCheckOptions {
   role: Role;
@@ -29,7 +35,9 @@ export async function prrSign(file: string, o: PrrSignOptions): Promise<SignOutc
   const report = await prrCheck(file, o);
   if (!report.ready) {
     const red = report.items.filter((i) => i.status === "red").map((i) => `${i.id}: ${i.reason}`);
-    throw new Error(`${file}: not ready to sign — ${report.red} red item(s):\n  ${red.join("\n  ")}`);
+    throw new PrrNotReadyError(
+      `${file}: not ready to sign — ${report.red} red item(s):\n  ${red.join("\n  ")}`,
+    );
   }
   mkdirSync(o.outDir, { recursive: true });
   const files = renderedFiles(report);
@@ -42,7 +50,7 @@ export async function prrSign(file: string, o: PrrSignOptions): Promise<SignOutc
       (s) => s.ok && s.role !== o.role,
     );
     if (existing.length && existsSync(join(o.outDir, CHECKLIST_FILE))) {
-      throw new Error(
+      throw new SignInputError(
         `${o.outDir}: the checklist changed since ${existing.map((s) => s.role).join(", ")} signed (${changed.map(([n]) => n).join(", ")}); ` +
           "they must re-sign: remove attestation.dsse.json and collect all signatures on the new checklist",
       );

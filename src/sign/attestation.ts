@@ -23,6 +23,7 @@ import {
   statementSchema,
   subjectsOf,
 } from "./statement.ts";
+import { SignInputError } from "./errors.ts";
 
 export const ATTESTATION_FILE = "attestation.dsse.json";
 export const BUNDLE_MEDIA_TYPE = "application/vnd.gameday.dsse-bundle+json;version=1";
@@ -79,12 +80,12 @@ export function attestedFiles(dir: string): string[] {
 
 export function signFolder(dir: string, o: SignFolderOptions): SignOutcome {
   if (!(ROLES as readonly string[]).includes(o.role))
-    throw new Error(`role "${o.role}": expected one of ${ROLES.join(", ")}`);
+    throw new SignInputError(`role "${o.role}": expected one of ${ROLES.join(", ")}`);
   const key = loadPrivateKey(o.keyFile);
   const publicKey = createPublicKey(key);
   const keyid = keyidOf(publicKey);
   const files = attestedFiles(dir);
-  if (!files.length) throw new Error(`${dir}: nothing to sign (no files)`);
+  if (!files.length) throw new SignInputError(`${dir}: nothing to sign (no files)`);
   const statement: Statement = {
     _type: STATEMENT_TYPE,
     subject: subjectsOf(dir, files),
@@ -105,14 +106,14 @@ export function signFolder(dir: string, o: SignFolderOptions): SignOutcome {
     const claim = claimOf(env);
     if (claim?.role !== o.role) {
       if (claim?.keyid === keyid)
-        throw new Error(
+        throw new SignInputError(
           `${path}: key ${keyid} already signed role ${claim.role}; separation of duties needs a different key for role ${o.role}`,
         );
       kept.push(env);
       continue;
     }
     if (claim.keyid !== keyid) {
-      throw new Error(
+      throw new SignInputError(
         `${path}: role ${o.role} is already signed by key ${claim.keyid}; remove that signature before signing with key ${keyid}`,
       );
     }
@@ -272,11 +273,11 @@ function readBundle(path: string): { envelopes: unknown[] } {
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
-    throw new Error(`${ATTESTATION_FILE}: not valid JSON: ${(err as Error).message}`);
+    throw new SignInputError(`${ATTESTATION_FILE}: not valid JSON: ${(err as Error).message}`);
   }
   const b = bundleSchema.safeParse(parsed);
   if (!b.success) {
-    throw new Error(
+    throw new SignInputError(
       `${ATTESTATION_FILE}: malformed bundle: ${b.error.issues.map((x) => `${x.path.join(".") || "(root)"}: ${x.message}`).join("; ")}`,
     );
   }
@@ -289,7 +290,7 @@ function readBundleStrict(path: string): Bundle {
   const envelopes = b.envelopes.map((raw, i) => {
     const e = envelopeSchema.safeParse(raw);
     if (!e.success)
-      throw new Error(`${path}: envelope ${i + 1} is malformed; fix or remove it before signing`);
+      throw new SignInputError(`${path}: envelope ${i + 1} is malformed; fix or remove it before signing`);
     return e.data;
   });
   return { mediaType: BUNDLE_MEDIA_TYPE, envelopes };

@@ -22,3 +22,4 @@ export {
   type VerifyOutcome,
 } from "./attestation.ts";
 export { signRun, verifyRun, REPORT_PREDICATE_TYPE } from "./run.ts";
+export { SignInputError } from "./errors.ts";

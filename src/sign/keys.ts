@@ -9,6 +9,7 @@ import {
 } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { SignInputError } from "./errors.ts";
 
 export interface KeyPairFiles {
   privateKey: string;
@@ -28,12 +29,12 @@ export const TRUSTED_SUBDIR = "trusted";
  */
 export function keygen(outDir: string, name = "gameday"): KeyPairFiles {
   if (!/^[A-Za-z0-9._-]+$/.test(name))
-    throw new Error(`key name "${name}": use letters, digits, ".", "_" or "-"`);
+    throw new SignInputError(`key name "${name}": use letters, digits, ".", "_" or "-"`);
   const privateKey = join(outDir, `${name}.key.pem`);
   const publicKey = join(outDir, `${name}.pub.pem`);
   const trustedPublicKey = join(outDir, TRUSTED_SUBDIR, `${name}.pub.pem`);
   for (const p of [privateKey, publicKey, trustedPublicKey])
-    if (existsSync(p)) throw new Error(`${p}: already exists; refusing to overwrite a key`);
+    if (existsSync(p)) throw new SignInputError(`${p}: already exists; refusing to overwrite a key`);
   mkdirSync(join(outDir, TRUSTED_SUBDIR), { recursive: true });
   const pair = generateKeyPairSync("ed25519");
   // "wx" + mode: the private key is never readable by others, not even for an instant.
@@ -59,10 +60,10 @@ export function loadPrivateKey(file: string): KeyObject {
   try {
     key = createPrivateKey(readFileSync(file));
   } catch (err) {
-    throw new Error(`${file}: not a readable private key: ${(err as Error).message}`);
+    throw new SignInputError(`${file}: not a readable private key: ${(err as Error).message}`);
   }
   if (key.asymmetricKeyType !== "ed25519")
-    throw new Error(`${file}: key type is ${key.asymmetricKeyType}, expected ed25519`);
+    throw new SignInputError(`${file}: key type is ${key.asymmetricKeyType}, expected ed25519`);
   return key;
 }
 
@@ -71,10 +72,10 @@ export function publicKeyFromPem(pem: string, what: string): KeyObject {
   try {
     key = createPublicKey(pem);
   } catch (err) {
-    throw new Error(`${what}: not a public key: ${(err as Error).message}`);
+    throw new SignInputError(`${what}: not a public key: ${(err as Error).message}`);
   }
   if (key.asymmetricKeyType !== "ed25519")
-    throw new Error(`${what}: key type is ${key.asymmetricKeyType}, expected ed25519`);
+    throw new SignInputError(`${what}: key type is ${key.asymmetricKeyType}, expected ed25519`);
   return key;
 }
 

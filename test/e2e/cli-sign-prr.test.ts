@@ -108,6 +108,21 @@ describe("the README's signing flow, end to end", () => {
     expect(t.out).toContain("verification FAILED");
   });
 
+  it("a key that cannot sign is invalid input (exit 2): reused for a second role, unreadable, or overwritten", () => {
+    const own = workspace();
+    expect(gameday(own.cwd, "keygen", "--out", "keys", "--name", "sre").code).toBe(0);
+    expect(gameday(own.cwd, "sign", "run", "--role", "sre", "--key", "keys/sre.key.pem").code).toBe(0);
+    const again = gameday(own.cwd, "sign", "run", "--role", "security", "--key", "keys/sre.key.pem");
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/already signed role sre; separation of duties needs a different key/);
+    const missing = gameday(ws.cwd, "sign", "run", "--role", "sre", "--key", "keys/none.key.pem");
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("keys/none.key.pem: not a readable private key");
+    const overwrite = gameday(ws.cwd, "keygen", "--out", "keys", "--name", "sre");
+    expect(overwrite.code).toBe(2);
+    expect(overwrite.err).toContain("keys/sre.key.pem: already exists; refusing to overwrite a key");
+  });
+
   it("--require / --trust parsing: unknown role and unreadable trust dir are named", () => {
     const bad = gameday(ws.cwd, "verify", "run", "--require", "sre,auditor", "--trust", "keys/trusted");
     expect(bad.code).toBe(2);
@@ -150,7 +165,7 @@ describe("the README's signing flow, end to end", () => {
       "--key",
       "keys/sre.key.pem",
     );
-    expect(refused.code).not.toBe(0);
+    expect(refused.code).toBe(1);
     expect(refused.err).toContain("not ready to sign — 1 red item(s)");
 
     appendFileSync(join(ws.cwd, "runbooks/rollback.md"), "## RCA\n");

@@ -4,6 +4,7 @@ import {
   CHECKLIST_FILE,
   prrCheck,
   prrSign,
+  PrrNotReadyError,
   prrStatus,
   type PrrReport,
   writeCheckChecklist,
@@ -12,7 +13,7 @@ import { ROLES } from "../../sign/index.ts";
 import { type Command, str } from "../command.ts";
 import { EXIT, UsageError } from "../exit-codes.ts";
 import { table } from "../table.ts";
-import { parseRole } from "./reports.ts";
+import { parseRole, signingInput } from "./reports.ts";
 
 const DEFAULT_OUT = join("reports", "prr");
 
@@ -38,7 +39,8 @@ export const prrCommand: Command = {
         items green / excepted / red and the readiness %, writes ${CHECKLIST_FILE} into --out
         (never over a signed one: a signed checklist is kept and reported stale instead);
         exit 0 when ready, 1 when not
-sign    signs the rendered ${CHECKLIST_FILE} for one role (refused while any item is red)
+sign    signs the rendered ${CHECKLIST_FILE} for one role; exit 1 while any item is red,
+        2 when the key cannot sign (unreadable, or it already signed another role)
 status  approved only when every item is green or validly excepted (owner, granted and due
         date; due ≤ 14 days after granted, not expired) and all four roles (${ROLES.join(", ")}) signed the current checklist,
         each with its own key from --trust DIR (required: without it anyone could sign)
@@ -74,7 +76,15 @@ Options:
       case "sign": {
         const keyFile = str(args, "key");
         if (!keyFile) throw new UsageError("--key FILE is required");
-        const out = await prrSign(file, { role: parseRole(str(args, "role")), keyFile, outDir });
+        const role = parseRole(str(args, "role"));
+        let out: Awaited<ReturnType<typeof prrSign>>;
+        try {
+          out = await signingInput(() => prrSign(file, { role, keyFile, outDir }));
+        } catch (err) {
+          if (!(err instanceof PrrNotReadyError)) throw err;
+          console.error(`gameday prr: ${err.message}`);
+          return EXIT.fail;
+        }
         console.log(`signed ${CHECKLIST_FILE} as ${out.role} (keyid ${out.keyid}) → ${out.attestation}`);
         return EXIT.ok;
       }

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { RESULT_FILE, renderReports } from "../../report/index.ts";
-import { keygen, ROLES, type Role, signRun, verifyRun } from "../../sign/index.ts";
+import { keygen, ROLES, type Role, SignInputError, signRun, verifyRun } from "../../sign/index.ts";
 import { type Command, str } from "../command.ts";
 import { EXIT, UsageError } from "../exit-codes.ts";
 
@@ -18,6 +18,16 @@ const REQUIRE_NEEDS_TRUST =
   "--require needs --trust DIR: without a trust store the signer keys are the ones embedded in the envelopes, so anyone can re-sign a changed folder as any role";
 const UNTRUSTED =
   "signer keys were not checked against a trust store (no --trust); anyone could have re-signed this folder";
+
+/** A refused signing (bad key, a role or key already used in the folder) is invalid input: exit 2. */
+export async function signingInput<T>(f: () => T | Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof SignInputError) throw new UsageError(err.message);
+    throw err;
+  }
+}
 
 export function parseRole(value: string | undefined): Role {
   if (!value) throw new UsageError(`--role is required (${ROLES.join(", ")})`);
@@ -65,7 +75,7 @@ Options:
   async run(args) {
     const out = str(args, "out");
     if (!out) throw new UsageError("--out DIR is required");
-    const k = keygen(out, str(args, "name"));
+    const k = await signingInput(() => keygen(out, str(args, "name")));
     console.log(
       `private key ${k.privateKey}\npublic key  ${k.publicKey}\ntrusted     ${k.trustedPublicKey}\nkeyid       ${k.keyid}`,
     );
@@ -89,7 +99,7 @@ Options:
     const role = parseRole(str(args, "role"));
     const keyFile = str(args, "key");
     if (!keyFile) throw new UsageError("--key FILE is required");
-    const out = signRun(dir, { role, keyFile });
+    const out = await signingInput(() => signRun(dir, { role, keyFile }));
     console.log(
       `signed ${out.subjects.length} files as ${out.role} (keyid ${out.keyid}) → ${out.attestation}`,
     );
