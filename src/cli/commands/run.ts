@@ -1,5 +1,6 @@
 // `gameday run`: validate everything first, then run; SIGINT/SIGTERM stop the run, revert every
-// fault, write the reports and exit 130.
+// fault, write the reports and exit 130. A second signal or a crash cannot wait for that: it reverts
+// faults, stops the processes the run's environment started and exits, within a bounded time.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import Handlebars from "handlebars";
@@ -62,7 +63,9 @@ export const runCommand: Command = {
   help: `Runs each scenario in turn: baseline, inject, observe, recover, verify. Every fault is undone
 on every exit path (normal end, error, stop condition, Ctrl-C, SIGTERM). Writes
 <out>/<run-id>/ with journal.jsonl, result.json, gameday_report.md, report.html, junit.xml,
-rollback.md and ic-update.md, and prints the verdict table.
+rollback.md and ic-update.md, and prints the verdict table. A second Ctrl-C (or an internal
+error) exits at once, within about 10 s, after reverting every fault and stopping the processes
+the run's environment started; its reports may then be incomplete.
 
 The config's provider starts the environment for the run and stops it at the end. When
 \`gameday env up\` holds one (${ENV_STATE_FILE}), the run uses that instead, after checking that
