@@ -97,7 +97,14 @@ export function loadTrustDir(dir: string): TrustStore {
   for (const name of names.filter((n) => n.endsWith(".pem") || n.endsWith(".pub")).sort()) {
     const file = join(dir, name);
     try {
-      const key = publicKeyFromPem(readFileSync(file, "utf8"), file);
+      const pem = readFileSync(file, "utf8");
+      // createPublicKey would happily derive a public key from a private one; a verifier holding
+      // the signers' private keys means nobody's signature proves anything, so it is refused.
+      if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem))
+        throw new SignInputError(
+          `${file}: is a private key; a trust store holds public keys only (keygen writes them to ${TRUSTED_SUBDIR}/)`,
+        );
+      const key = publicKeyFromPem(pem, file);
       keys.set(keyidOf(key), key);
     } catch (err) {
       problems.push((err as Error).message);

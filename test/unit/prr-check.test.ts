@@ -444,7 +444,7 @@ describe("prrSign / prrStatus", () => {
     const opts = { now: NOW, root, outDir };
     for (const role of ROLES.slice(0, 3))
       await prrSign(file, { ...opts, role, keyFile: keygen(keys, role).privateKey });
-    let st = await prrStatus(file, { ...opts, trustDir: keys });
+    let st = await prrStatus(file, { ...opts, trustDir: join(keys, "trusted") });
     expect(st.approved).toBe(false);
     expect(st.problems).toEqual(["required role platform has no valid signature"]);
     expect((await prrStatus(file, opts)).problems[0]).toMatch(
@@ -452,7 +452,7 @@ describe("prrSign / prrStatus", () => {
     );
     expect(st.report).toMatchObject({ green: 1, excepted: 1, red: 0, percent: 100 });
     await prrSign(file, { ...opts, role: "platform", keyFile: keygen(keys, "platform").privateKey });
-    st = await prrStatus(file, { ...opts, trustDir: keys });
+    st = await prrStatus(file, { ...opts, trustDir: join(keys, "trusted") });
     expect(st.problems).toEqual([]);
     expect(st.approved).toBe(true);
     expect(st.signedRoles).toEqual([...ROLES]);
@@ -497,7 +497,7 @@ describe("prrSign / prrStatus", () => {
       );
     }
     writeFileSync(bundlePath, JSON.stringify(bundle));
-    const st = await prrStatus(file, { ...opts, trustDir: keys });
+    const st = await prrStatus(file, { ...opts, trustDir: join(keys, "trusted") });
     expect(st.approved).toBe(false);
     expect(st.signedRoles).toEqual([...ROLES]);
     expect(st.problems).toEqual([

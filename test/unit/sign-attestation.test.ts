@@ -132,7 +132,7 @@ describe("signRun / verifyRun", () => {
       "rollback.md",
     ]);
     expect(b.envelopes[0]!.payloadType).toBe("application/vnd.in-toto+json");
-    const v = verifyRun(dir, { require: [...ROLES], trustDir: keysDir });
+    const v = verifyRun(dir, { require: [...ROLES], trustDir: join(keysDir, "trusted") });
     expect(v.problems).toEqual([]);
     expect(v.ok).toBe(true);
     expect(v.signatures.map((s) => s.role).sort()).toEqual([...ROLES].sort());
@@ -233,9 +233,19 @@ describe("signRun / verifyRun", () => {
     expect(trusted.problems.join("\n")).toContain(`signed by untrusted key ${keys.rogue.keyid}`);
   });
 
+  it("a trust dir holding private keys fails, naming each one (keygen's trusted/ holds public keys only)", () => {
+    const dir = freshRun(["sre"]);
+    const v = verifyRun(dir, { require: ["sre"], trustDir: keysDir });
+    expect(v.ok).toBe(false);
+    expect(v.problems).toContain(
+      `${join(keysDir, "sre.key.pem")}: is a private key; a trust store holds public keys only (keygen writes them to trusted/)`,
+    );
+    expect(verifyRun(dir, { require: ["sre"], trustDir: join(keysDir, "trusted") }).ok).toBe(true);
+  });
+
   it("names a missing required role", () => {
     const dir = freshRun(["sre", "security"]);
-    const v = verifyRun(dir, { require: [...ROLES], trustDir: keysDir });
+    const v = verifyRun(dir, { require: [...ROLES], trustDir: join(keysDir, "trusted") });
     expect(v.ok).toBe(false);
     expect(v.problems).toEqual([
       "required role product has no valid signature",
@@ -277,14 +287,16 @@ describe("signRun / verifyRun", () => {
       b.envelopes.push(bundleOf(other).envelopes[0]!);
     }
     writeFileSync(join(dir, ATTESTATION_FILE), JSON.stringify(b));
-    const v = verifyRun(dir, { require: [...ROLES], trustDir: keysDir });
+    const v = verifyRun(dir, { require: [...ROLES], trustDir: join(keysDir, "trusted") });
     expect(v.ok).toBe(false);
     expect(v.signatures.every((s) => s.ok)).toBe(true);
     expect(v.problems).toEqual([
       `separation of duties: key ${keys.sre.keyid} signed 4 required roles (sre, security, product, platform); each required role needs its own key`,
     ]);
     // two of them required: still one key for two roles
-    expect(verifyRun(dir, { require: ["sre", "product"], trustDir: keysDir }).problems).toEqual([
+    expect(
+      verifyRun(dir, { require: ["sre", "product"], trustDir: join(keysDir, "trusted") }).problems,
+    ).toEqual([
       `separation of duties: key ${keys.sre.keyid} signed 2 required roles (sre, product); each required role needs its own key`,
     ]);
   });

@@ -123,7 +123,8 @@ UNTRUSTED: the folder matches its own signatures, nothing more.
 
 Options:
   --require ROLES   comma-separated roles that must have signed (needs --trust)
-  --trust DIR       folder of trusted public keys (.pub.pem); signatures by other keys fail`,
+  --trust DIR       folder of trusted public keys (.pub.pem, e.g. keygen's DIR/trusted);
+                    signatures by other keys fail, and so does a private key in it`,
   options: { require: { type: "string" }, trust: { type: "string" } },
   async run(args) {
     const dir = runDirArg(args.positionals, verifyCommand.usage);
