@@ -256,6 +256,15 @@ describe("PRR evidence checks", () => {
       reason: "llm-provider-outage: no run found (ignored: defect-pass (defect switches on: bad_v2))",
       evidence: [],
     });
+    // a journal from before defects were journalled: no field, no defects
+    writeRun(only, "legacy", NOW.getTime() - 2 * DAY, "PASS");
+    const journal = join(only, "reports/legacy/journal.jsonl");
+    writeFileSync(journal, readFileSync(journal, "utf8").replace(',"defects":[]', ""));
+    expect(readFileSync(journal, "utf8")).not.toContain("defects");
+    expect(evaluatePrr(prr([item("g", check)]), { now: NOW, root: only }).items[0]!).toMatchObject({
+      status: "green",
+      evidence: ["reports/legacy/result.json"],
+    });
   });
 
   it("gameday: an item may require runs of one profile (e.g. real)", () => {
