@@ -3,7 +3,11 @@
 // cost. The executor (rate, duration, VUs) comes from the harness's --config, not from here.
 //   TARGET_URL  base URL of the service (required)
 //   PROMPT_SET  "mixed" (default: ~10 questions), "repeat" (3 questions → cache hits),
-//               "unique" (every request distinct → cache misses)
+//               "unique" (every request distinct → cache misses), "cycle" (one user asks
+//               CYCLE_KEYS distinct questions in a fixed rotation over the whole test, so the cache
+//               is fully warm after CYCLE_KEYS requests and a purge costs exactly that many misses)
+//   CYCLE_KEYS  distinct questions of the "cycle" set (default 150)
+import exec from "k6/execution";
 import http from "k6/http";
 import { Counter, Trend } from "k6/metrics";
 
@@ -30,8 +34,12 @@ const target = __ENV.TARGET_URL;
 if (!target)
   throw new Error("TARGET_URL is not set (the harness passes the service URL with -e TARGET_URL=...)");
 const promptSet = __ENV.PROMPT_SET ?? "mixed";
-if (!["mixed", "repeat", "unique"].includes(promptSet)) {
-  throw new Error(`PROMPT_SET must be mixed, repeat or unique, not ${promptSet}`);
+if (!["mixed", "repeat", "unique", "cycle"].includes(promptSet)) {
+  throw new Error(`PROMPT_SET must be mixed, repeat, unique or cycle, not ${promptSet}`);
+}
+const cycleKeys = Number(__ENV.CYCLE_KEYS ?? "150");
+if (!Number.isInteger(cycleKeys) || cycleKeys < 1) {
+  throw new Error(`CYCLE_KEYS must be a positive integer, not ${__ENV.CYCLE_KEYS}`);
 }
 const url = `${target.replace(/\/+$/, "")}/v1/chat`;
 const params = { headers: { "content-type": "application/json" }, tags: { name: "chat" } };
@@ -47,6 +55,11 @@ function letters(n: number): string {
 
 function prompt(): string {
   if (promptSet === "repeat") return REPEAT_PROMPTS[__ITER % REPEAT_PROMPTS.length] as string;
+  if (promptSet === "cycle") {
+    // The test-wide iteration number, not the VU's: the rotation does not depend on which VU runs.
+    const i = exec.scenario.iterationInTest % cycleKeys;
+    return `${PROMPTS[i % PROMPTS.length]} (view ${letters(Math.floor(i / PROMPTS.length))})`;
+  }
   const base = PROMPTS[Math.floor(Math.random() * PROMPTS.length)] as string;
   return promptSet === "unique"
     ? `${base} (request ${letters(__VU)}-${letters(__ITER)}-${letters(Date.now() % 1_000_000)})`
@@ -54,7 +67,8 @@ function prompt(): string {
 }
 
 export default function (): void {
-  const res = http.post(url, JSON.stringify({ prompt: prompt(), user: `u${__VU}` }), params);
+  const user = promptSet === "cycle" ? "u-cycle" : `u${__VU}`;
+  const res = http.post(url, JSON.stringify({ prompt: prompt(), user }), params);
   const provider = res.headers["X-Provider"] ?? "none";
   providerResponses.add(1, { provider, status: String(res.status) });
   const cost = Number.parseFloat(res.headers["X-Cost-Usd"] ?? "");

@@ -353,7 +353,24 @@ export async function startReferenceStack(o: ReferenceStackOptions): Promise<Ref
             "copilot_embedding_fallback_total",
             "copilot_model_route_changes_total",
             "copilot_guardrail_blocks_total",
+            "copilot_audit_events_total",
+            'copilot_security_notifications_total{outcome="sent"}',
+            'copilot_security_notifications_total{outcome="failed"}',
           ],
+        },
+        // The latency graph of the seed's cache cold-start row, as Prometheus computes it (seconds).
+        {
+          kind: "promql",
+          name: "copilot-p95",
+          query: "histogram_quantile(0.95, sum by (le) (rate(copilot_request_duration_seconds_bucket[5s])))",
+          interval: 1_000,
+        },
+        {
+          kind: "promql",
+          name: "copilot-latency-mean",
+          query:
+            "sum(rate(copilot_request_duration_seconds_sum[5s])) / sum(rate(copilot_request_duration_seconds_count[5s]))",
+          interval: 1_000,
         },
       ],
     };

@@ -188,6 +188,24 @@ describe("reference stack", () => {
     expect(alertsNamed("oncall", "PIIBlocked")).toEqual([]);
   });
 
+  it("keys each audit record to the request's x-request-id and counts it in /metrics", async () => {
+    const before = await (await fetch(`${copilot}/debug/audit`)).json();
+    const res = await fetch(`${copilot}/v1/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "audit-test-1" },
+      body: JSON.stringify({ prompt: "Employee 123-45-6789 cannot log in", user: "bob" }),
+    });
+    expect(res.status).toBe(422);
+    expect(await (await fetch(`${copilot}/debug/audit?request=audit-test-1`)).json()).toEqual({ count: 1 });
+    expect(await (await fetch(`${copilot}/debug/audit?request=no-such-request`)).json()).toEqual({
+      count: 0,
+    });
+    const after = (await (await fetch(`${copilot}/debug/audit`)).json()) as { count: number };
+    expect(after.count).toBe((before as { count: number }).count + 1);
+    const metrics = await (await fetch(`${copilot}/metrics`)).text();
+    expect(metrics).toContain(`copilot_audit_events_total ${after.count}`);
+  });
+
   it("fails over to the secondary when the primary answers 502, records it, and pages on-call", async () => {
     const undo = await failWith("llm-primary", 502);
     try {
