@@ -1,4 +1,8 @@
-import { act, defineScenario, fault, load } from "gameday";
+import { join } from "node:path";
+import { defineScenario, fault, load } from "gameday";
+import { readRunbook } from "./drill/runbook.ts";
+
+const runbookFile = join(import.meta.dirname, "../runbooks/rollback.md");
 
 // Seed 004: rollback drill — simulated Sev-2; flip flags; cut to the previous model/retrieval;
 // smoke tests; cost/latency checks. Target TTR ≤ 30 min, measured decision → healthy.
@@ -30,80 +34,9 @@ export default defineScenario({
     },
     { at: "5m", decide: "rollback to v1.3.5" },
   ],
-  runbook: {
-    file: "runbooks/rollback.md",
-    steps: [
-      {
-        id: "1-declare",
-        title: "IC declares Sev-2 (status channel + paging); freeze exposure",
-        actions: [act.declare("Sev-2", "bad v2 rollout: p95 and errors up")],
-      },
-      {
-        id: "2-flags",
-        title: "Feature flags: large_model=false, retrieval_v2=false; route to model v1.3.5",
-        actions: [
-          act.http("copilot", {
-            method: "PUT",
-            path: "/admin/flags",
-            body: { large_model: false, retrieval_v2: false },
-          }),
-          act.http("copilot", { method: "PUT", path: "/admin/version", body: { version: "v1.3.5" } }),
-        ],
-      },
-      {
-        id: "3-validate",
-        title: "Drain + validate health checks (200s, p95, error rate); smoke tests (top 5 flows)",
-        actions: [
-          act.waitHealthy("10m"),
-          act.smoke("copilot", [
-            {
-              name: "incident-summary",
-              call: {
-                method: "POST",
-                path: "/v1/chat",
-                body: { prompt: "Summarise incident INC-1042", user: "smoke" },
-              },
-            },
-            {
-              name: "runbook-lookup",
-              call: {
-                method: "POST",
-                path: "/v1/chat",
-                body: { prompt: "Which runbook covers cache purges?", user: "smoke" },
-              },
-            },
-            {
-              name: "alert-triage",
-              call: {
-                method: "POST",
-                path: "/v1/chat",
-                body: { prompt: "Triage alert LLMProviderDown", user: "smoke" },
-              },
-            },
-            {
-              name: "cost-report",
-              call: {
-                method: "POST",
-                path: "/v1/chat",
-                body: { prompt: "What did inference cost yesterday?", user: "smoke" },
-              },
-            },
-            { name: "health", call: { method: "GET", path: "/healthz" } },
-          ]),
-        ],
-      },
-      {
-        id: "4-verify",
-        title: "Verify unit cost back within cap; confirm alerts cleared",
-        actions: [act.checkCost(0.004, "5m"), act.alertsCleared("10m", ["P95LatencySLOBreach"])],
-      },
-      {
-        id: "5-update",
-        title: "IC posts incident update; open RCA doc; assign owners/ETAs",
-        actions: [act.note("IC update rendered to ic-update.md; RCA owner Platform")],
-      },
-    ],
-  },
+  // The steps are runbooks/rollback.md itself, read by scenarios/drill/runbook.ts: the page is what
+  // on-call follows and what this drill executes, so the two cannot drift apart.
+  runbook: { file: "runbooks/rollback.md", steps: readRunbook(runbookFile) },
   expect: {
     // The p95 alert evaluates a 10 s window (ci), so it needs longer than a provider-error alert.
     alert: { name: "P95LatencySLOBreach", ttd: "3m", mtta: "5m" },

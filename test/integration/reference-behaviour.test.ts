@@ -168,6 +168,21 @@ describe("reference service behaviours", () => {
     await chat(fresh());
     expect(Date.now() - t0).toBeGreaterThanOrEqual(600);
 
+    // The runbook's drain waits for the requests still running on the old route.
+    let slowDone = 0;
+    const slow = chat(fresh()).then(() => {
+      slowDone = Date.now();
+    });
+    await sleep(100);
+    const drained = await json("POST", `${copilot}/admin/drain`, { timeoutMs: 5_000 });
+    const drainedAt = Date.now();
+    await slow;
+    expect(drained.status).toBe(200);
+    expect((drained.body as { drained: number }).drained).toBeGreaterThanOrEqual(1);
+    expect(slowDone).toBeGreaterThan(0);
+    expect(slowDone).toBeLessThanOrEqual(drainedAt);
+    expect((await json("POST", `${copilot}/admin/drain`, { timeoutMs: -1 })).status).toBe(400);
+
     await stack.setDefect("slow_rollback", true);
     const deferred = await json("PUT", `${copilot}/admin/version`, { version: "v1.3.5" });
     expect(deferred).toEqual({ status: 202, body: { version: "v2", pending: "v1.3.5" } });
