@@ -1,5 +1,5 @@
 // Load for the Ops Copilot: POST /v1/chat with an ops question. Records which provider answered
-// (x-provider) and what the answer cost (x-cost-usd) so the harness can measure failover and unit
+// (x-provider) and what a generated answer cost (x-cost-usd) so the harness can measure failover and unit
 // cost. The executor (rate, duration, VUs) comes from the harness's --config, not from here.
 //   TARGET_URL  base URL of the service (required)
 //   PROMPT_SET  "mixed" (default: ~10 questions), "repeat" (3 questions → cache hits),
@@ -71,8 +71,9 @@ export default function (): void {
   const res = http.post(url, JSON.stringify({ prompt: prompt(), user }), params);
   const provider = res.headers["X-Provider"] ?? "none";
   providerResponses.add(1, { provider, status: String(res.status) });
+  // Unit cost is cost per generated answer: a cache hit's "0" would dilute it with free answers.
   const cost = Number.parseFloat(res.headers["X-Cost-Usd"] ?? "");
-  if (Number.isFinite(cost)) unitCostUsd.add(cost, { provider });
+  if (Number.isFinite(cost) && res.headers["X-Cache"] !== "hit") unitCostUsd.add(cost, { provider });
   const k = Number.parseInt(res.headers["X-Depth-K"] ?? "", 10);
   if (Number.isFinite(k) && res.headers["X-Cache"] !== "hit") depthK.add(k);
 }

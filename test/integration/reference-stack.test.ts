@@ -149,6 +149,7 @@ describe("reference stack", () => {
     expect(again.status).toBe(200);
     expect(again.headers.get("x-cache")).toBe("hit");
     expect(again.headers.get("x-provider")).toBe("cache");
+    expect(again.headers.get("x-cost-usd")).toBe("0");
   });
 
   it("misses after a cache purge in Redis and warms again", async () => {
