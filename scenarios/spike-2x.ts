@@ -25,14 +25,10 @@ export default defineScenario({
     checks: [
       { name: "gate-p95", series: "http_req_duration", window: "run", agg: "p95", op: "<=", value: 1200 },
       { name: "gate-error-rate", series: "error_rate", window: "run", agg: "mean", op: "<=", value: 0.01 },
-      {
-        name: "gate-cache-hit",
-        series: "copilot_cache_hit_ratio",
-        window: "run",
-        agg: "mean",
-        op: ">=",
-        value: 0.55,
-      },
+      // The share of this load's answers that were cache hits (x-cache, per request). The service's
+      // copilot_cache_hit_ratio gauge covers the last 10 s of lookups: in a 12 s ci run that is
+      // mostly the previous scenario's traffic.
+      { name: "gate-cache-hit", series: "cache_hit", window: "run", agg: "mean", op: ">=", value: 0.55 },
     ],
     errorBudget: { slo: 0.99, maxBurnPct: 25 },
   },

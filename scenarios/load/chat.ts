@@ -9,7 +9,7 @@
 //   CYCLE_KEYS  distinct questions of the "cycle" set (default 150)
 import exec from "k6/execution";
 import http from "k6/http";
-import { Counter, Trend } from "k6/metrics";
+import { Counter, Rate, Trend } from "k6/metrics";
 
 const PROMPTS = [
   "Why is p95 latency of the checkout service above its SLO?",
@@ -29,6 +29,9 @@ const providerResponses = new Counter("provider_responses");
 const unitCostUsd = new Trend("unit_cost_usd");
 // Retrieval depth the service used for this answer (x-depth-k): per-request evidence of mitigation.
 const depthK = new Trend("depth_k");
+// Whether each answered request was a cache hit (x-cache): the hit share of this load's own answers,
+// unlike the service's hit-ratio gauge, whose 10 s window still holds the previous scenario's lookups.
+const cacheHit = new Rate("cache_hit");
 
 const target = __ENV.TARGET_URL;
 if (!target)
@@ -74,6 +77,7 @@ export default function (): void {
   // Unit cost is cost per generated answer: a cache hit's "0" would dilute it with free answers.
   const cost = Number.parseFloat(res.headers["X-Cost-Usd"] ?? "");
   if (Number.isFinite(cost) && res.headers["X-Cache"] !== "hit") unitCostUsd.add(cost, { provider });
+  if (res.status === 200) cacheHit.add(res.headers["X-Cache"] === "hit");
   const k = Number.parseInt(res.headers["X-Depth-K"] ?? "", 10);
   if (Number.isFinite(k) && res.headers["X-Cache"] !== "hit") depthK.add(k);
 }

@@ -276,7 +276,7 @@ describe("the bundled suite on the healthy reference stack", () => {
     ["pii-leakage-probe", "PIIBlocked", "security", "guardrail_block"],
   ];
   it.each(detections)(
-    "%s: TTD of %s is startsAt − t_inject and follows the service's %s",
+    "%s: TTD of %s on %s is startsAt − t_inject and follows the service's %s",
     (id, alert, receiver, truthType) => {
       const s = scenario(run, id);
       // A scenario without a fault (the PII probe) measures from its start.
