@@ -68,7 +68,13 @@ describe.skipIf(!k6)("runK6 with the real k6", () => {
     expect(served).toBeLessThanOrEqual(62);
     expect(store.count("http_req_duration")).toBe(served);
     expect(res.ingest).toMatchObject({ requests: served, malformed: 0 });
-    expect(store.metrics()).toEqual(["http_req_duration", "provider_responses", "unit_cost_usd"]);
+    // cache_hit: the chat script's per-answer x-cache Rate (this server sends no x-cache: all misses).
+    expect(store.metrics()).toEqual([
+      "cache_hit",
+      "http_req_duration",
+      "provider_responses",
+      "unit_cost_usd",
+    ]);
 
     const bad = [...store.samples("http_req_duration", { status: "502" })];
     const good = [...store.samples("http_req_duration", { status: "200" })];
