@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { RunResult } from "../../src/engine/result.ts";
 import {
@@ -16,6 +16,10 @@ import {
   renderPrrChecklist,
 } from "../../src/prr/index.ts";
 import { ATTESTATION_FILE, type Bundle, keygen, ROLES } from "../../src/sign/index.ts";
+import { tempDirs } from "../temp-dirs.ts";
+
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
 
 const NOW = new Date("2026-03-10T12:00:00Z");
 const DAY = 86_400_000;
@@ -25,7 +29,7 @@ const sample = JSON.parse(
 
 /** A small repository: runbook, rule file, lockfile, two gameday runs. */
 function makeRoot(): string {
-  const root = mkdtempSync(join(tmpdir(), "gameday-prr-"));
+  const root = temp.make("gameday-prr-");
   mkdirSync(join(root, "runbooks"));
   writeFileSync(
     join(root, "runbooks/rollback.md"),
@@ -173,7 +177,7 @@ describe("PRR evidence checks", () => {
       groups: Array<{ rules: Array<{ alert?: string }> }>;
     };
     for (const g of doc.groups) g.rules = g.rules.filter((r) => r.alert !== "DepthKDegraded");
-    const tmpRoot = mkdtempSync(join(tmpdir(), "gameday-prr-rules-"));
+    const tmpRoot = temp.make("gameday-prr-rules-");
     mkdirSync(join(tmpRoot, "fixtures/monitoring/rules"), { recursive: true });
     writeFileSync(join(tmpRoot, "fixtures/monitoring/rules/ops-copilot.yml"), stringifyYaml(doc));
     const gone = evaluatePrr(prr([slo]), { now: NOW, root: tmpRoot }).items[0]!;
@@ -249,7 +253,7 @@ describe("PRR evidence checks", () => {
       "1 scenarios passed within 7 days — llm-provider-outage: run new (2026-03-08, profile ci) (ignored: broken-env (ERROR: the harness or environment failed); defect-pass (defect switches on: depthk_off); defect-demo (defect switches on: failover_off))",
     );
     // only defect runs: no evidence at all
-    const only = mkdtempSync(join(tmpdir(), "gameday-prr-"));
+    const only = temp.make("gameday-prr-");
     writeRun(only, "defect-pass", NOW.getTime() - DAY, "PASS", { defects: ["bad_v2"] });
     expect(evaluatePrr(prr([item("g", check)]), { now: NOW, root: only }).items[0]!).toMatchObject({
       status: "red",
@@ -362,7 +366,7 @@ describe("PRR exceptions", () => {
   });
 
   it("requires an owner, a granted and a due date, reported as file: path: message", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "gameday-prr-yaml-"));
+    const dir = temp.make("gameday-prr-yaml-");
     const file = join(dir, "bad.prr.yaml");
     writeFileSync(
       file,
@@ -434,7 +438,7 @@ describe("prr_checklist.md", () => {
 describe("prrSign / prrStatus", () => {
   it("is approved only when ready and all four roles signed the current checklist", async () => {
     const root = makeRoot();
-    const keys = mkdtempSync(join(tmpdir(), "gameday-prr-keys-"));
+    const keys = temp.make("gameday-prr-keys-");
     const file = join(root, "svc.prr.yaml");
     writeFileSync(
       file,
@@ -480,7 +484,7 @@ describe("prrSign / prrStatus", () => {
 
   it("is not approved when one key signed several roles (separation of duties)", async () => {
     const root = makeRoot();
-    const keys = mkdtempSync(join(tmpdir(), "gameday-prr-keys-"));
+    const keys = temp.make("gameday-prr-keys-");
     const file = join(root, "svc.prr.yaml");
     writeFileSync(
       file,

@@ -1,12 +1,15 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import canonicalizeModule from "canonicalize";
 
 const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/engine/result.ts";
 import { readResult, renderReports, writeResult } from "../../src/report/index.ts";
+import { tempDirs } from "../temp-dirs.ts";
+
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
 
 const FIXTURE = new URL("../fixtures/result-sample.json", import.meta.url);
 const JOURNAL = new URL("../fixtures/result-sample.journal.jsonl", import.meta.url);
@@ -16,7 +19,7 @@ function sample(): RunResult {
 }
 
 function runDirWith(result: RunResult): string {
-  const dir = mkdtempSync(join(tmpdir(), "gameday-report-"));
+  const dir = temp.make("gameday-report-");
   writeFileSync(join(dir, "result.json"), JSON.stringify(result, null, 2));
   writeFileSync(join(dir, "journal.jsonl"), readFileSync(JOURNAL));
   return dir;
@@ -177,7 +180,7 @@ describe("renderReports", () => {
   });
 
   it("uses an override template by name and keeps the bundled ones for the rest", async () => {
-    const tpl = mkdtempSync(join(tmpdir(), "gameday-tpl-"));
+    const tpl = temp.make("gameday-tpl-");
     writeFileSync(join(tpl, "ic-update.md.hbs"), "custom {{runId}} {{#each ic}}[{{severity}}]{{/each}}\n");
     const d = runDirWith(sample());
     await renderReports(d, { templatesDir: tpl });
@@ -186,7 +189,7 @@ describe("renderReports", () => {
   });
 
   it("names the file and the reason when result.json is not a run result", async () => {
-    const d = mkdtempSync(join(tmpdir(), "gameday-bad-"));
+    const d = temp.make("gameday-bad-");
     writeFileSync(join(d, "result.json"), JSON.stringify({ schema: "other/v9", scenarios: [] }));
     expect(() => readResult(d)).toThrow(
       /result\.json: schema is "other\/v9", expected "gameday\/result\/v1"/,
@@ -197,7 +200,7 @@ describe("renderReports", () => {
   });
 
   it("writeResult writes canonical JSON that parses back to the same result", async () => {
-    const d = join(mkdtempSync(join(tmpdir(), "gameday-w-")), "run");
+    const d = join(temp.make("gameday-w-"), "run");
     mkdirSync(d);
     await writeResult(d, sample());
     const text = read(d, "result.json");

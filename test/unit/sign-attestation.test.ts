@@ -1,18 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  appendFileSync,
-  cpSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, cpSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderReports } from "../../src/report/index.ts";
 import {
   ATTESTATION_FILE,
@@ -26,9 +16,12 @@ import {
   signRun,
   verifyRun,
 } from "../../src/sign/index.ts";
+import { tempDirs } from "../temp-dirs.ts";
 
 const fixtures = new URL("../fixtures/", import.meta.url);
-const tmp = (p: string) => mkdtempSync(join(tmpdir(), `gameday-sign-${p}-`));
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
+const tmp = (p: string) => temp.make(`gameday-sign-${p}-`);
 const hasOpenssl = spawnSync("openssl", ["version"]).status === 0;
 if (!hasOpenssl) console.log("skipping the openssl cross-check: openssl is not on PATH");
 
