@@ -1,22 +1,16 @@
 // The signing and PRR flow as the README tells it, through the real CLI: keygen per role, sign,
 // verify, tamper, prr check/sign/status, and the trust-store rules of --require / --trust.
 import { spawnSync } from "node:child_process";
-import {
-  appendFileSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDirs } from "../temp-dirs.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
 const ROLES = ["sre", "security", "product", "platform"] as const;
+const temp = tempDirs();
+afterAll(() => temp.removeAll());
 
 function gameday(cwd: string, ...args: string[]) {
   const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
@@ -28,7 +22,7 @@ function gameday(cwd: string, ...args: string[]) {
 
 /** A fresh working folder holding one rendered run folder, `run/`. */
 function workspace(): { cwd: string; run: string } {
-  const cwd = mkdtempSync(join(tmpdir(), "gameday-cli-sign-"));
+  const cwd = temp.make("gameday-cli-sign-");
   const run = join(cwd, "run");
   mkdirSync(run);
   copyFileSync(join(root, "test/fixtures/result-sample.json"), join(run, "result.json"));

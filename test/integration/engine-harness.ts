@@ -1,8 +1,7 @@
 // Runs the real engine in this process against real targets (an "external" config pointing at
 // servers the test started), with a scenario given as a plain object.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll } from "vitest";
 import { readJournal } from "../../src/engine/journal.ts";
 import type { JournalEntry } from "../../src/engine/journal-events.ts";
 import type { Progress } from "../../src/engine/progress.ts";
@@ -10,6 +9,11 @@ import { type RunOutcome, runGameday } from "../../src/engine/run.ts";
 import { configSchema, type GamedayConfigInput } from "../../src/scenario/config.ts";
 import { validateScenario } from "../../src/scenario/loader.ts";
 import { PROFILES } from "../../src/scenario/profile.ts";
+import { tempDirs } from "../temp-dirs.ts";
+
+// Registered when the importing test file loads; stacked hooks run it after that file's own.
+const reportsDirs = tempDirs();
+afterAll(() => reportsDirs.removeAll());
 
 /** Keeps every progress line, for assertions and for a failing test's message. */
 export function recordingProgress(): Progress & { lines: string[] } {
@@ -29,7 +33,7 @@ export async function runInProcess(o: {
   onStart?: (info: { runId: string; runDir: string }) => void;
 }): Promise<InProcessRun> {
   const progress = recordingProgress();
-  const reportsDir = mkdtempSync(join(tmpdir(), "gameday-engine-"));
+  const reportsDir = reportsDirs.make("gameday-engine-");
   const outcome = await runGameday({
     scenarios: [
       { file: join(reportsDir, "scenario.ts"), scenario: validateScenario(o.scenario, "scenario.ts") },

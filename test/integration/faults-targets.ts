@@ -1,17 +1,23 @@
 // Real fault targets for the fault-driver tests: toxiproxy-server, redis-server, small HTTP
 // servers on loopback, each on a free port, each stopped by the test that started it.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
+import { afterAll } from "vitest";
 import { type ManagedProcess, startOnFreePort } from "../../src/env/process.ts";
+import { tempDirs } from "../temp-dirs.ts";
 
 export const HOST = "127.0.0.1";
 
+// Registered when the importing test file loads, so with vitest's stacked hooks it runs after
+// that file's own afterAll hooks have stopped the processes that log into these folders.
+const scratch = tempDirs();
+afterAll(() => scratch.removeAll());
+
 export function logDir(): string {
-  return mkdtempSync(join(tmpdir(), "gameday-faults-"));
+  return scratch.make("gameday-faults-");
 }
 
 function onPath(bin: string): string | undefined {

@@ -1,6 +1,6 @@
 // report.html in real headless Chromium: self-contained (no network at all), charts drawn as inline
 // SVG, readable at phone width. Skips with a reason where Debian's chromium is not installed.
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -55,6 +55,7 @@ describe.skipIf(!available)("report.html in headless Chromium", () => {
 
   afterAll(async () => {
     await browser?.close();
+    for (const d of [dir, profile]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
   it("loads with no network request, draws every chart and fits a phone screen", async () => {
