@@ -28,9 +28,12 @@ export interface FaultWindow {
   revertedAt: number | null;
 }
 
+/** One firing episode of an alert (firing → resolved); an alert that fires again gets another record. */
 export interface AlertRecord {
   name: string;
   fingerprint: string;
+  /** 1 for the first episode of this fingerprint in the scenario, 2 for the next, … */
+  episode: number;
   receiver: string;
   startsAt: number | null;
   receivedAt: number;

@@ -7,6 +7,7 @@
 // missing. A broken run proves nothing either way, so it must never read as a service failure.
 import type { EventOf, JournalEntry } from "../engine/journal-events.ts";
 import type { AlertRecord, ScenarioTimes } from "../engine/result.ts";
+import { alertEpisodes } from "./alert-episodes.ts";
 import { judge, meets, timeTarget } from "../evaluate/evaluate.ts";
 import type { Measurement, Target, Unit } from "../evaluate/verdict.ts";
 import { formatDuration } from "../scenario/duration.ts";
@@ -16,7 +17,7 @@ import { checkValue, EVENT_SERIES } from "./checks.ts";
 import { costContainment } from "./cost.ts";
 import { bucketHealth } from "./recovery.ts";
 import type { SampleStore } from "./samples.ts";
-import { is2xx, scenarioTimeline, selectorOf, startOf, type Timeline } from "./times.ts";
+import { is2xx, scenarioTimeline, selectorOf, startOf } from "./times.ts";
 
 export interface MeasureInput {
   scenario: Scenario;
@@ -319,41 +320,5 @@ export function measureScenario(i: MeasureInput): MeasureOutput {
     });
   }
 
-  return { times, measurements: out, alerts: alertRecords(tl, i.entries) };
-}
-
-/** Every alert received during the scenario (any name), with its first acknowledgement. */
-function alertRecords(tl: Timeline, entries: readonly JournalEntry[]): AlertRecord[] {
-  const { start, end } = tl.times;
-  const byFp = new Map<string, AlertRecord>();
-  for (const a of entries) {
-    if (a.type !== "alert.received" || a.t < start || a.t > end) continue;
-    const r = byFp.get(a.fingerprint);
-    if (!r) {
-      if (a.status !== "firing") continue;
-      byFp.set(a.fingerprint, {
-        name: a.name,
-        fingerprint: a.fingerprint,
-        receiver: a.receiver,
-        startsAt: a.startsAt,
-        receivedAt: a.t,
-        resolvedAt: null,
-        ackAt: null,
-        ackBy: null,
-        synthetic: false,
-      });
-    } else if (a.status === "resolved" && r.resolvedAt === null) r.resolvedAt = a.t;
-  }
-  for (const k of entries) {
-    if (k.type !== "alert.ack" || k.t < start || k.t > end) continue;
-    for (const r of byFp.values()) {
-      const match = k.fingerprint === r.fingerprint || (k.fingerprint === "" && k.name === r.name);
-      if (match && r.ackAt === null && k.t >= (r.startsAt ?? r.receivedAt)) {
-        r.ackAt = k.t;
-        r.ackBy = k.by;
-        r.synthetic = k.synthetic;
-      }
-    }
-  }
-  return [...byFp.values()];
+  return { times, measurements: out, alerts: alertEpisodes(i.entries, times.start, times.end) };
 }

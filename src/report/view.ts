@@ -42,6 +42,8 @@ export interface RecordRow {
 
 export interface AlertView {
   name: string;
+  /** "" for an alert's first episode in the scenario, "firing 2" for the next, … */
+  episode: string;
   receiver: string;
   startsAt: string;
   receivedAt: string;
@@ -380,6 +382,7 @@ function metricView(m: Measurement, scale: number, link: (p: string) => Link): M
 function alertView(a: AlertRecord): AlertView {
   return {
     name: a.name,
+    episode: a.episode > 1 ? `firing ${a.episode}` : "",
     receiver: a.receiver,
     startsAt: formatInstant(a.startsAt),
     receivedAt: formatInstant(a.receivedAt),
