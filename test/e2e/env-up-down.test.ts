@@ -1,5 +1,7 @@
 // `gameday env up` keeps the reference stack up between runs; `gameday run` uses that stack (no
-// second one) and leaves it running; `env down` leaves nothing running.
+// second one), undoes every fault it injected there, and leaves the stack running; `env down`
+// leaves nothing running. The held stack outlives the run, so this is where the live Toxiproxy
+// and HTTP-fault-proxy state can be read back after a run (the reference e2e's stack is gone).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -39,6 +41,39 @@ function gameday(...args: string[]) {
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
+interface HeldConfig {
+  services: Array<{ name: string; url: string }>;
+  toxiproxy: { api: string };
+  proxies: Array<{ kind: string; name: string; listen: string; token?: string }>;
+}
+
+async function getJson(url: string, token?: string): Promise<unknown> {
+  const res = await fetch(url, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    signal: AbortSignal.timeout(2_000),
+  });
+  if (!res.ok) throw new Error(`GET ${url} answered ${res.status}`);
+  return res.json();
+}
+
+/** What is injected on the held stack right now: live toxics, disabled proxies, HTTP-proxy rules. */
+async function injected(cfg: HeldConfig): Promise<string[]> {
+  const proxies = (await getJson(`http://${cfg.toxiproxy.api}/proxies`)) as Record<
+    string,
+    { enabled: boolean; toxics: Array<{ name: string }> }
+  >;
+  const left: string[] = [];
+  for (const [name, p] of Object.entries(proxies)) {
+    if (!p.enabled) left.push(`toxiproxy ${name}: disabled`);
+    for (const t of p.toxics) left.push(`toxiproxy ${name}: toxic ${t.name}`);
+  }
+  for (const p of cfg.proxies.filter((x) => x.kind === "http")) {
+    const rules = (await getJson(`http://${p.listen}/__gameday/rules`, p.token)) as Array<{ tag?: string }>;
+    for (const r of rules) left.push(`http proxy ${p.name}: rule ${r.tag ?? "?"}`);
+  }
+  return left;
+}
+
 function alive(pid: number): boolean {
   try {
     return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
@@ -75,7 +110,7 @@ function descendants(ancestor: number): Array<{ pid: number; cmd: string }> {
 }
 
 describe("gameday env up | run | status | down", () => {
-  it("brings the reference stack up, runs a scenario on it without a second stack, and stops every process", async () => {
+  it("brings the reference stack up, runs scenarios on it without a second stack, leaves nothing injected, and stops every process", async () => {
     writeFileSync(
       configFile,
       `import { defineConfig } from "gameday";
@@ -91,7 +126,7 @@ export default defineConfig({
     expect(up.out).toMatch(/environment up:/);
     const state = JSON.parse(readFileSync(join(work, ".gameday", "env.json"), "utf8")) as {
       pid: number;
-      config: { services: Array<{ name: string; url: string }>; toxiproxy: { api: string } };
+      config: HeldConfig;
     };
     const pidsFile = join(work, ".gameday", "env", "env", "pids.json");
     const pidsOf = () => JSON.parse(readFileSync(pidsFile, "utf8")) as Record<string, number>;
@@ -105,14 +140,20 @@ export default defineConfig({
       expect(gameday("env", "status").out).toMatch(/up since .* \(pid \d+, reference\)/);
       // A second `up` reuses what is running.
       expect(gameday("env", "up").out).toMatch(/already up/);
+      const kindOf = new Map(state.config.proxies.map((p) => [p.name, p.kind]));
+      expect(new Set(kindOf.values())).toEqual(new Set(["toxiproxy", "http"]));
+      expect(await injected(state.config)).toEqual([]);
 
-      // A run while the stack is up: it must start no environment of its own.
+      // A run while the stack is up: it must start no environment of its own. One scenario
+      // injects through Toxiproxy (vector-store latency), the other through an HTTP fault proxy
+      // (embeddings 429s).
       const run = spawn(
         process.execPath,
         [
           ...NODE_ARGS,
           "run",
-          join(root, "scenarios/pii-leakage-probe.ts"),
+          join(root, "scenarios/vector-latency-spike.ts"),
+          join(root, "scenarios/embedding-throttle.ts"),
           "--profile",
           "ci",
           "--out",
@@ -127,8 +168,25 @@ export default defineConfig({
       const sampler = setInterval(() => {
         for (const d of descendants(run.pid!)) children.add(d.cmd);
       }, 100);
+      // What the live APIs showed mid-run: proof that the after-run reads look at the stack the
+      // faults really went to, so their coming back empty means something.
+      const seenLive = new Set<string>();
+      let reading = false;
+      const liveSampler = setInterval(() => {
+        if (reading) return;
+        reading = true;
+        injected(state.config)
+          .then((now) => {
+            for (const l of now) seenLive.add(l.startsWith("toxiproxy") ? "toxiproxy" : "http");
+          })
+          .catch(() => {})
+          .finally(() => {
+            reading = false;
+          });
+      }, 250);
       const code = await new Promise<number | null>((done) => run.once("exit", done));
       clearInterval(sampler);
+      clearInterval(liveSampler);
       expect(out).toMatch(/using the reference environment held by gameday env up/);
       expect(code, out).toBe(0);
       // Its only children are k6 (and what k6 runs); no server of a second stack.
@@ -143,15 +201,32 @@ export default defineConfig({
 
       const [runId] = readdirSync(outDir);
       const runDir = join(outDir, runId!);
-      const resolved = JSON.parse(readFileSync(join(runDir, "env", "config.json"), "utf8")) as {
-        services: Array<{ name: string; url: string }>;
-        toxiproxy: { api: string };
-      };
+      const resolved = JSON.parse(readFileSync(join(runDir, "env", "config.json"), "utf8")) as HeldConfig;
       // Same addresses as the held stack, and no process started under the run folder.
       expect(resolved.toxiproxy.api).toBe(state.config.toxiproxy.api);
       expect(resolved.services.find((s) => s.name === "copilot")?.url).toBe(copilot.url);
       expect(existsSync(join(runDir, "env", "pids.json"))).toBe(false);
       expect(existsSync(join(runDir, "logs"))).toBe(false);
+
+      // Faults went in through both kinds of proxy, by the journal and by the live APIs...
+      const journal = readFileSync(join(runDir, "journal.jsonl"), "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l) as { type: string; faultId?: string; target?: string });
+      const targetOf = new Map(
+        journal.filter((e) => e.type === "fault.registered").map((e) => [e.faultId, e.target]),
+      );
+      const appliedKinds = new Set(
+        journal
+          .filter((e) => e.type === "fault.applied")
+          .map(
+            (e) => kindOf.get(targetOf.get(e.faultId) ?? "") ?? `unknown target ${targetOf.get(e.faultId)}`,
+          ),
+      );
+      expect(appliedKinds).toEqual(new Set(["toxiproxy", "http"]));
+      expect(seenLive).toEqual(new Set(["toxiproxy", "http"]));
+      // ...and after the run none is left on the stack that is still up.
+      expect(await injected(state.config)).toEqual([]);
 
       // The stack outlives the run, with the same processes.
       expect(pidsOf()).toEqual(before);
