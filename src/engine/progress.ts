@@ -1,4 +1,5 @@
 // Progress of a long run: a live status line on a TTY, plain timestamped lines otherwise (CI logs).
+import type { LiveStats } from "../load/live.ts";
 import { formatDuration } from "../scenario/duration.ts";
 
 export interface LiveStatus {
@@ -10,6 +11,25 @@ export interface LiveStatus {
   errorRate: number | undefined;
   rps: number | undefined;
   activeFaults: number;
+}
+
+/** The load figures of the status line, over the last few seconds. */
+export type TrailingLoad = Pick<LiveStatus, "p95Ms" | "errorRate" | "rps">;
+
+/**
+ * The status line's load figures: from k6's live HDR stats (constant cost per tick, however many
+ * requests) once the load runner has handed them over and they hold requests in the window, else
+ * from `fallback` (the raw sample store: before the first k6 tick, after the load, or no load).
+ */
+export function trailingLoad(
+  live: LiveStats | undefined,
+  fallback: () => TrailingLoad,
+  windowSeconds = 5,
+  now = Date.now(),
+): TrailingLoad {
+  const snap = live?.snapshot(windowSeconds, now);
+  if (!snap || snap.requests === 0) return fallback();
+  return { p95Ms: snap.p95, errorRate: snap.errorRate, rps: snap.rps };
 }
 
 export interface Progress {

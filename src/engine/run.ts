@@ -15,6 +15,7 @@ import { describeFault } from "../faults/describe.ts";
 import { type FaultDriver, faultTag } from "../faults/driver.ts";
 import { ensureProxies } from "../faults/toxiproxy.ts";
 import { runK6 } from "../load/k6-runner.ts";
+import type { LiveStats } from "../load/live.ts";
 import { buildCharts } from "../measure/charts.ts";
 import { measureScenario } from "../measure/metrics.ts";
 import { SampleStore } from "../measure/samples.ts";
@@ -32,7 +33,7 @@ import { ScenarioClock } from "./clock.ts";
 import { Journal } from "./journal.ts";
 import type { JournalEntry, Phase } from "./journal-events.ts";
 import { type PlannedStep, planScenario } from "./plan.ts";
-import type { Progress } from "./progress.ts";
+import { type Progress, trailingLoad } from "./progress.ts";
 import { RESULT_SCHEMA, type RunResult, type ScenarioResult } from "./result.ts";
 import { writeResolvedConfig } from "./resolved-config.ts";
 import { readBack } from "./readback.ts";
@@ -294,6 +295,8 @@ async function runScenario(r: ScenarioRun): Promise<ScenarioResult> {
   const loadAbort = new AbortController();
   abort.signal.addEventListener("abort", () => loadAbort.abort(), { once: true });
   let loadDone: Promise<unknown> = Promise.resolve();
+  // k6's live stats, for the progress line only: stop conditions read the raw store (exact windows).
+  let live: LiveStats | undefined;
   if (s.load) {
     const script = resolveScript(r.file, s.load.script);
     const targetUrl = s.load.target ? urlOf(cfg, s.load.target) : cfg.services[0]?.url;
@@ -305,6 +308,9 @@ async function runScenario(r: ScenarioRun): Promise<ScenarioResult> {
       outDir: scenarioDir,
       store,
       signal: loadAbort.signal,
+      onProgress: (l) => {
+        live = l;
+      },
     })
       .then((res) => {
         journal.write({ type: "load.end", scenario: s.id, exitCode: res.exitCode, signal: res.signal });
@@ -319,16 +325,21 @@ async function runScenario(r: ScenarioRun): Promise<ScenarioResult> {
       });
   }
 
-  const ticker = setInterval(() => {
+  const fromStore = () => {
     const h = trailingHealth(store, 5_000, isFailure);
+    return {
+      p95Ms: h.count ? h.p95 : undefined,
+      errorRate: h.count ? h.errorRate : undefined,
+      rps: h.count / 5,
+    };
+  };
+  const ticker = setInterval(() => {
     o.progress.status({
       scenario: s.id,
       phase,
       elapsedMs: clock.elapsed(),
       plannedMs: plan.plannedMs,
-      p95Ms: h.count ? h.p95 : undefined,
-      errorRate: h.count ? h.errorRate : undefined,
-      rps: h.count / 5,
+      ...trailingLoad(live, fromStore),
       activeFaults: activeFaults.size,
     });
   }, 1_000);
