@@ -1,6 +1,6 @@
 // make bench: runs every bench/*.bench.ts, prints a table, writes bench/results/latest.json.
 // Numbers are ratios within one run wherever a comparison is made; see bench/README.md.
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,6 +43,10 @@ for (const file of files) {
       ok: false,
       note: (err as Error).message,
     });
+  } finally {
+    // Recordings and logs are scratch; BENCH_KEEP=1 keeps them to look at a failed bench.
+    if (process.env.BENCH_KEEP) console.log(`   work folder kept: ${workDir}`);
+    else rmSync(workDir, { recursive: true, force: true });
   }
   console.log(`   (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
