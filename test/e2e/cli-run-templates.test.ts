@@ -11,26 +11,15 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort } from "../../src/env/process.ts";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
 const work = mkdtempSync(join(tmpdir(), "gameday-run-templates-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.once("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => done(typeof addr === "object" && addr ? addr.port : 0));
-    });
-  });
-}
 
 /** A folder with a config (external provider, nothing to start) and a scenario without load. */
 async function folder(name: string, configExtra = ""): Promise<string> {

@@ -4,9 +4,9 @@
 // and HTTP-fault-proxy state can be read back after a run (the reference e2e's stack is gone).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort } from "../../src/env/process.ts";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -19,17 +19,6 @@ const work = mkdtempSync(join(tmpdir(), "gameday-env-reuse-"));
 const outDir = join(work, "reports");
 const configFile = join(work, "gameday.config.ts");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.once("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => done(typeof addr === "object" && addr ? addr.port : 0));
-    });
-  });
-}
 
 function gameday(...args: string[]) {
   const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], {

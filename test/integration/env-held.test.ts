@@ -3,26 +3,15 @@
 // and a fresh environment is used instead.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort } from "../../src/env/process.ts";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
 const work = mkdtempSync(join(tmpdir(), "gameday-env-held-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.once("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => done(typeof addr === "object" && addr ? addr.port : 0));
-    });
-  });
-}
 
 function gameday(cwd: string, ...args: string[]) {
   const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
