@@ -214,8 +214,9 @@ async function importDefault(file: string): Promise<unknown> {
   try {
     mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
   } catch (err) {
-    const e = err as Error;
-    throw new ValidationError([{ file, path: "", message: `cannot be loaded: ${e.message.split("\n")[0]}` }]);
+    // A file may throw anything (`throw 0`, `throw null`), not only an Error.
+    const text = err instanceof Error ? err.message : String(err);
+    throw new ValidationError([{ file, path: "", message: `cannot be loaded: ${text.split("\n")[0]}` }]);
   }
   if (mod.default === undefined) {
     throw new ValidationError([

@@ -122,6 +122,9 @@ describe("scenario files never crash the loader", () => {
       "export default undefined;",
       "export default 42;",
       "export default {",
+      "throw 0;",
+      "throw null;",
+      "throw undefined;",
     ),
   );
 
