@@ -500,7 +500,9 @@ async function runScenario(r: ScenarioRun): Promise<ScenarioResult> {
     owner: s.owner,
     hypothesis: s.hypothesis,
     verdict,
-    times: { ...m.times, start, end },
+    // start stays the measurement's own (the scenario.start entry): TTD of a scenario without a
+    // fault is counted from it, and result.times must let a reader recompute that exactly.
+    times: { ...m.times, end },
     faults: faultWindows,
     alerts: m.alerts,
     runbook: scenarioEntries
