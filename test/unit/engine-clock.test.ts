@@ -6,9 +6,11 @@ import { validateScenario } from "../../src/scenario/loader.ts";
 import { fault } from "../../src/index.ts";
 
 describe("timeline clock", () => {
-  it("starts steps on time without drift: lateness p99 ≤ 20 ms over 60 steps", async () => {
+  it("starts steps on time without drift: lateness p99 ≤ 20 ms over 300 steps", async () => {
     const clock = new ScenarioClock();
-    const offsets = Array.from({ length: 60 }, (_, i) => 20 + i * 25);
+    // 300 steps so that p99 is a percentile, not the one or two worst: the suite runs this beside
+    // k6 and the reference stack on two cores, and a single preempted timer says nothing of drift.
+    const offsets = Array.from({ length: 300 }, (_, i) => 20 + i * 8);
     // Steps are scheduled concurrently, as the engine does; some CPU work runs meanwhile.
     const busy = setInterval(() => {
       const until = Date.now() + 3;
@@ -22,8 +24,10 @@ describe("timeline clock", () => {
     );
     expect(lateness.every((l) => l >= 0)).toBe(true);
     expect(p99).toBeLessThanOrEqual(20);
-    // No drift: the last step is as punctual as the first ones.
-    expect(lateness.at(-1)!).toBeLessThanOrEqual(20);
+    // No drift: the last steps (2.4 s in) are as punctual as the first ones.
+    const first = percentile(lateness.slice(0, 30), 50);
+    const last = percentile(lateness.slice(-30), 50);
+    expect(last - first).toBeLessThanOrEqual(5);
   });
 
   it("rejects when aborted", async () => {
