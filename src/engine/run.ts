@@ -6,6 +6,7 @@ import { hostname } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { EnvironmentError } from "../cli/exit-codes.ts";
 import { type Environment, environmentPidFile, provideEnvironment } from "../env/environment.ts";
+import { splitHostPort } from "../env/hosts.ts";
 import { stopRecorded } from "../env/process.ts";
 import { exitCodeFor, scenarioVerdict } from "../evaluate/evaluate.ts";
 import { startStopMonitor } from "../evaluate/stop.ts";
@@ -124,7 +125,7 @@ export async function runGameday(o: RunOptions): Promise<RunOutcome> {
   let autoAck: { stop(): void } | undefined;
 
   try {
-    const [rhost, rport] = splitHostPort(o.config.receiver.listen);
+    const { host: rhost, port: rport } = splitHostPort(o.config.receiver.listen);
     receiver = await startAlertReceiver({
       host: rhost,
       port: rport,
@@ -537,9 +538,4 @@ function urlOf(cfg: GamedayConfig, name: string): string {
   const proxy = cfg.proxies.find((p) => p.name === name);
   if (proxy) return `http://${proxy.listen}`;
   throw new EnvironmentError(`load target "${name}" is neither a service nor a proxy in the config`);
-}
-
-function splitHostPort(hp: string): [string, number] {
-  const i = hp.lastIndexOf(":");
-  return [hp.slice(0, i), Number(hp.slice(i + 1))];
 }

@@ -7,10 +7,17 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK.test(host);
 }
 
+/** "host:port" (IPv6 hosts in brackets) split at its last colon; no colon: the whole is the host. */
+export function splitHostPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(":");
+  return i < 0
+    ? { host: address, port: Number.NaN }
+    : { host: address.slice(0, i), port: Number(address.slice(i + 1)) };
+}
+
 function hostOf(address: string): string {
   if (address.includes("://")) return new URL(address).hostname.replace(/^\[|\]$/g, "");
-  const i = address.lastIndexOf(":");
-  return i < 0 ? address : address.slice(0, i);
+  return splitHostPort(address).host;
 }
 
 /** Every address a config names, with where it is named. */

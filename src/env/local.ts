@@ -11,6 +11,7 @@ import { startHttpFaultProxy } from "../faults/http-proxy/server.ts";
 import { ensureProxies } from "../faults/toxiproxy.ts";
 import type { GamedayConfig } from "../scenario/config.ts";
 import type { Environment } from "./environment.ts";
+import { splitHostPort } from "./hosts.ts";
 import {
   freePort,
   ManagedProcess,
@@ -42,11 +43,6 @@ async function httpProxyAnswers(host: string, port: number): Promise<boolean> {
   }
 }
 
-function split(hp: string): { host: string; port: number } {
-  const i = hp.lastIndexOf(":");
-  return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
-}
-
 export async function startLocal(
   config: GamedayConfig,
   o: { logDir: string; stateFile: string },
@@ -60,7 +56,7 @@ export async function startLocal(
     const resolved: GamedayConfig = structuredClone(config);
 
     if (resolved.toxiproxy) {
-      const { host, port } = split(resolved.toxiproxy.api);
+      const { host, port } = splitHostPort(resolved.toxiproxy.api);
       const running =
         port !== 0 &&
         (await tcpReady(host, port).then(
@@ -87,7 +83,7 @@ export async function startLocal(
     }
 
     for (const proxy of resolved.proxies) {
-      const { host, port } = split(proxy.listen);
+      const { host, port } = splitHostPort(proxy.listen);
       if (proxy.kind === "toxiproxy") {
         // Created now on port 0, so the address in the resolved config is one toxiproxy already holds.
         if (port === 0 && resolved.toxiproxy) {
@@ -130,7 +126,7 @@ export async function startLocal(
       const [command, ...args] = proc.command;
       const ready =
         proc.ready && "tcp" in proc.ready
-          ? { tcp: split(proc.ready.tcp), ownsPort: false }
+          ? { tcp: splitHostPort(proc.ready.tcp), ownsPort: false }
           : proc.ready
             ? { http: proc.ready.http, ownsPort: false }
             : undefined;

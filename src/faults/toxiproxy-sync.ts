@@ -2,6 +2,7 @@
 // two addresses when Toxiproxy runs in a container: where Toxiproxy itself listens (`bind`, inside
 // the container) and where clients reach it (`listen`, the host's mapped port). Only the first is
 // Toxiproxy's business; rebinding a proxy onto the client address would break it.
+import { splitHostPort } from "../env/hosts.ts";
 import type { ProxyConfig } from "../scenario/config.ts";
 
 export type ToxiproxyProxyConfig = Extract<ProxyConfig, { kind: "toxiproxy" }>;
@@ -26,18 +27,13 @@ export function bindAddress(p: ToxiproxyProxyConfig): string {
 
 const WILDCARD = new Set(["", "0.0.0.0", "::", "[::]"]);
 
-function split(hostPort: string): { host: string; port: string } {
-  const i = hostPort.lastIndexOf(":");
-  return { host: hostPort.slice(0, i), port: hostPort.slice(i + 1) };
-}
-
 /**
  * Whether two listen addresses are the same socket as Toxiproxy sees it: it reports a proxy bound
  * to 0.0.0.0 as "[::]", and a wildcard matches any wildcard spelling.
  */
 export function sameListenAddress(a: string, b: string): boolean {
-  const x = split(a);
-  const y = split(b);
+  const x = splitHostPort(a);
+  const y = splitHostPort(b);
   if (x.port !== y.port) return false;
   if (WILDCARD.has(x.host) && WILDCARD.has(y.host)) return true;
   const local = (h: string) => (h === "localhost" ? "127.0.0.1" : h);

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort } from "../../src/env/process.ts";
+import { alive, freePort } from "../../src/env/process.ts";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -61,14 +61,6 @@ async function injected(cfg: HeldConfig): Promise<string[]> {
     for (const r of rules) left.push(`http proxy ${p.name}: rule ${r.tag ?? "?"}`);
   }
   return left;
-}
-
-function alive(pid: number): boolean {
-  try {
-    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
 }
 
 /** Every live process whose parent chain leads to `ancestor`, with its command line. */

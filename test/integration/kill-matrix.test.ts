@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toolPath } from "../../src/env/local.ts";
-import { type ManagedProcess, sleep, startOnFreePort } from "../../src/env/process.ts";
+import { alive, type ManagedProcess, sleep, startOnFreePort } from "../../src/env/process.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
@@ -138,10 +138,6 @@ export default defineConfig({
 `,
   );
   return file;
-}
-
-function alive(pid: number): boolean {
-  return existsSync(`/proc/${pid}/stat`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
 }
 
 function journalOf(runDir: string): Array<{

@@ -1,5 +1,6 @@
 // The progress output of a run, on the real module: a live status line redrawn in place on a
 // terminal, plain timestamped lines at most every `plainEveryMs` otherwise (CI logs).
+import { sleep } from "../../src/env/process.ts";
 import { describe, expect, it } from "vitest";
 import {
   createProgress,
@@ -31,7 +32,6 @@ const status = (over: Partial<LiveStatus> = {}): LiveStatus => ({
   ...over,
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const STAMP = /^\d\d:\d\d:\d\d /;
 
 describe("formatStatus", () => {
