@@ -1,7 +1,8 @@
 // renderReports: result.json + journal.jsonl in a run folder → every human and CI report beside them.
 import { listFiles } from "../sign/files.ts";
-import { writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Handlebars from "handlebars";
 import { mermaidTimeline } from "./mermaid.ts";
 import { indexJournal } from "./journal-index.ts";
 import { readResult, writeResult } from "./result-file.ts";
@@ -17,6 +18,39 @@ export const REPORT_TEMPLATES = [
   "rollback.md",
   "ic-update.md",
 ] as const;
+
+/** A problem with a template folder: `file` is the template it is about, absent for the folder. */
+export interface TemplateFolderProblem {
+  file?: string;
+  message: string;
+}
+
+/**
+ * What is wrong with a folder of template overrides: it must exist, hold at least one .hbs file,
+ * every one named after a report template (a misspelt name would silently render the bundled one),
+ * each parsing. Empty when it is usable.
+ */
+export function templateFolderProblems(dir: string): TemplateFolderProblem[] {
+  const known = REPORT_TEMPLATES.map((t) => `${t}.hbs`).join(", ");
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [{ message: `${dir} is not a folder` }];
+  const names = new Set<string>(REPORT_TEMPLATES);
+  const files = readdirSync(dir).filter((f) => f.endsWith(".hbs"));
+  const problems: TemplateFolderProblem[] = [];
+  for (const f of files) {
+    const file = join(dir, f);
+    if (!names.has(f.slice(0, -".hbs".length))) {
+      problems.push({ file, message: `not a report template (known: ${known})` });
+      continue;
+    }
+    try {
+      Handlebars.parse(readFileSync(file, "utf8"));
+    } catch (err) {
+      problems.push({ file, message: (err as Error).message.split("\n")[0] ?? "" });
+    }
+  }
+  if (!files.length) problems.push({ message: `${dir} holds no .hbs file (known: ${known})` });
+  return problems;
+}
 
 export interface RenderOptions {
   /** A folder whose `<name>.hbs` files replace the bundled templates of the same name. */

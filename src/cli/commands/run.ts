@@ -1,14 +1,9 @@
-// `gameday run`: validate everything first, then run; SIGINT/SIGTERM stop the run, revert every
-// fault, write the reports and exit 130. A second signal or a crash cannot wait for that: it reverts
-// faults, stops the processes the run's environment started and exits, within a bounded time.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
-import Handlebars from "handlebars";
+import { resolve } from "node:path";
 import { formatPlan, planScenario } from "../../engine/plan.ts";
 import { createProgress } from "../../engine/progress.ts";
 import type { Environment } from "../../env/environment.ts";
 import { ENV_STATE_FILE, readEnvState, readEnvStateFile } from "../../env/state.ts";
-import { REPORT_TEMPLATES } from "../../report/render.ts";
+import { REPORT_TEMPLATES, templateFolderProblems } from "../../report/render.ts";
 import { formatDuration } from "../../scenario/duration.ts";
 import { loadScenarios } from "../../scenario/loader.ts";
 import { applyProfile, profileByName } from "../../scenario/profile.ts";
@@ -22,36 +17,12 @@ import { configFrom, DEFAULT_CONFIG, DEFAULT_SCENARIOS } from "./scenarios.ts";
 const EMERGENCY_REVERT_MS = 5_000;
 const EMERGENCY_STOP_GRACE_MS = 2_000;
 
-/**
- * The template folder, checked before anything starts: it exists, every .hbs in it is named after
- * a report template (a misspelt name would silently render the bundled one), and each parses.
- */
+/** The template folder, checked before anything starts (exit 2 naming every problem). */
 function checkTemplatesDir(dir: string | undefined, from: string): string | undefined {
   if (dir === undefined) return undefined;
-  if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new UsageError(`${from}: ${dir} is not a folder`);
-  const known = new Set<string>(REPORT_TEMPLATES);
-  const files = readdirSync(dir).filter((f) => f.endsWith(".hbs"));
-  const problems: string[] = [];
-  for (const f of files) {
-    const name = f.slice(0, -".hbs".length);
-    if (!known.has(name)) {
-      problems.push(
-        `${join(dir, f)}: not a report template (known: ${REPORT_TEMPLATES.map((t) => `${t}.hbs`).join(", ")})`,
-      );
-      continue;
-    }
-    try {
-      Handlebars.parse(readFileSync(join(dir, f), "utf8"));
-    } catch (err) {
-      problems.push(`${join(dir, f)}: ${(err as Error).message.split("\n")[0]}`);
-    }
-  }
-  if (!files.length)
-    problems.push(
-      `${from}: ${dir} holds no .hbs file (known: ${REPORT_TEMPLATES.map((t) => `${t}.hbs`).join(", ")})`,
-    );
-  if (problems.length) throw new UsageError(problems.join("\n"));
+  const problems = templateFolderProblems(dir);
+  if (problems.length)
+    throw new UsageError(problems.map((p) => `${p.file ?? from}: ${p.message}`).join("\n"));
   return resolve(dir);
 }
 
