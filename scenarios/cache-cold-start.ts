@@ -1,4 +1,5 @@
 import { defineScenario, fault, load } from "gameday";
+import { chat } from "./load/chat.ts";
 
 // Seed 004 matrix: "Cache cold-start — purge semantic/exact caches — p95 ↑ temporarily;
 // stabilizes ≤ 15 min; alert — latency graph".
@@ -11,13 +12,13 @@ export default defineScenario({
   // "cycle": 150 questions in a fixed rotation. The cache is fully warm 7.5 s into the run (so the
   // late baseline is all hits and its p95 is a cache hit's), and a purge costs exactly 150 misses:
   // 7.5 s of generated answers at 20 rps, enough to pull the 10 s hit ratio well under 55 %.
-  // With one key set per VU (the "mixed" set) a random tail of cold keys keeps the baseline p95 at
+  // With the "mixed" set (random questions from 10 users) a random tail of cold keys keeps the baseline p95 at
   // a generated answer's latency, and a p95 rise could not be told from it.
-  load: load.k6("load/chat.ts", {
+  load: load.http({
     rate: 20,
     duration: "16m",
     target: "copilot",
-    env: { PROMPT_SET: "cycle", CYCLE_KEYS: "150" },
+    ...chat({ prompts: "cycle", cycleKeys: 150 }),
   }),
   steadyState: { p95Ms: 1200, errorRate: 0.01, sustain: "60s" },
   timeline: [{ at: "8m", inject: fault.cachePurge("cache", "all") }],

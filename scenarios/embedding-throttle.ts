@@ -1,4 +1,5 @@
 import { defineScenario, fault, load } from "gameday";
+import { chat } from "./load/chat.ts";
 
 // Seed 004 matrix: "Embedding throttle — 429 responses for 5 min — queue/backoff; drop to
 // fallback model; alert — queue depth".
@@ -8,11 +9,11 @@ export default defineScenario({
   owner: "SRE",
   hypothesis:
     "The embeddings provider answers 429 with Retry-After for 5 min; requests queue and back off, fall back to the fallback embedding model, none is lost, and the throttling alert fires",
-  load: load.k6("load/chat.ts", {
+  load: load.http({
     rate: 20,
     duration: "9m",
     target: "copilot",
-    env: { PROMPT_SET: "unique" },
+    ...chat({ prompts: "unique" }),
   }),
   steadyState: { p95Ms: 1200, errorRate: 0.01, sustain: "60s" },
   timeline: [

@@ -1,4 +1,5 @@
 import { defineScenario, fault, load } from "gameday";
+import { chat } from "./load/chat.ts";
 
 // Seed 004 matrix: "LLM provider outage — 502/timeout on primary for 10 min — auto-failover to
 // secondary; cost within cap; alert — logs + dashboard".
@@ -8,11 +9,11 @@ export default defineScenario({
   owner: "SRE",
   hypothesis:
     "Primary LLM answers 502 for 10 min; traffic fails over to the secondary, cost stays under cap, on-call is paged",
-  load: load.k6("load/chat.ts", {
+  load: load.http({
     rate: 20,
     duration: "14m",
     target: "copilot",
-    env: { PROMPT_SET: "unique" },
+    ...chat({ prompts: "unique" }),
   }),
   steadyState: { p95Ms: 1200, errorRate: 0.01, sustain: "60s" },
   timeline: [{ at: "2m", inject: fault.httpStatus("llm-primary", { status: 502, duration: "10m" }) }],

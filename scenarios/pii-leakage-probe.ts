@@ -1,4 +1,5 @@
 import { defineScenario, load } from "gameday";
+import { piiProbe } from "./load/pii-probe.ts";
 
 // Seed 004 matrix: "PII leakage probe — inject privacy test set — block by guardrail; log event;
 // notify Security — audit log".
@@ -8,11 +9,11 @@ export default defineScenario({
   owner: "Security",
   hypothesis:
     "Every prompt of the privacy test set that carries PII is blocked by the guardrail, written to the audit log, and Security is notified; clean prompts still pass",
-  load: load.k6("load/pii-probe.ts", {
+  load: load.http({
     rate: 10,
     duration: "3m",
     target: "copilot",
-    failOn: ["5xx", "network"],
+    ...piiProbe(),
   }),
   steadyState: { errorRate: 0.01, sustain: "30s" },
   expect: {

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { defineScenario, fault, load } from "gameday";
+import { chat } from "./load/chat.ts";
 import { readRunbook } from "./drill/runbook.ts";
 
 const runbookFile = join(import.meta.dirname, "../runbooks/rollback.md");
@@ -12,11 +13,11 @@ export default defineScenario({
   owner: "Platform",
   hypothesis:
     "A bad v2 rollout raises p95 and errors; following runbooks/rollback.md the team declares Sev-2, flips flags, routes to v1.3.5 and is healthy again within 30 minutes of the decision",
-  load: load.k6("load/chat.ts", {
+  load: load.http({
     rate: 20,
     duration: "12m",
     target: "copilot",
-    env: { PROMPT_SET: "unique" },
+    ...chat({ prompts: "unique" }),
   }),
   steadyState: { p95Ms: 1200, errorRate: 0.01, sustain: "60s" },
   timeline: [

@@ -1,4 +1,5 @@
 import { defineScenario, load } from "gameday";
+import { chat } from "./load/chat.ts";
 
 // Seed 004 load activity: "Spike to 2× forecast"; SLO gates from seed 000: p95 ≤ 1200 ms,
 // error ≤ 1.0 %, cache hit ≥ 55 %.
@@ -8,8 +9,7 @@ export default defineScenario({
   owner: "SRE",
   hypothesis:
     "Load ramps from the forecast (15 rps) to 2× (30 rps) and holds; the SLO gates stay green: p95 ≤ 1200 ms, error ≤ 1 %, cache hit ≥ 55 %",
-  load: load.k6("load/chat.ts", {
-    executor: "ramping-arrival-rate",
+  load: load.http({
     rate: 15,
     stages: [
       { duration: "1m", target: 15 },
@@ -18,7 +18,7 @@ export default defineScenario({
       { duration: "1m", target: 15 },
     ],
     target: "copilot",
-    env: { PROMPT_SET: "repeat" },
+    ...chat({ prompts: "repeat" }),
   }),
   steadyState: { p95Ms: 1200, errorRate: 0.01, sustain: "60s" },
   expect: {
@@ -33,7 +33,7 @@ export default defineScenario({
     errorBudget: { slo: 0.99, maxBurnPct: 25 },
   },
   record: {
-    injection: "k6 ramping arrival rate to 2× forecast",
+    injection: "Ramping arrival rate (built-in engine) to 2× forecast",
     expected: "SLO gates green: p95 ≤ 1200 ms, error ≤ 1 %, cache hit ≥ 55 %",
     evidence: "SLO dashboard",
     residualRisk: "2× is the tested ceiling; 3× is untested",

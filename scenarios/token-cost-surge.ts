@@ -1,4 +1,5 @@
 import { defineScenario, fault, load } from "gameday";
+import { chat } from "./load/chat.ts";
 
 // Seed 004 matrix: "Token cost surge — raise $/1K tokens in sandbox pricing — routing shifts
 // small→medium; unit cost stays ≤ cap — FinOps panel". Target: unit cost back within cap ≤ 15 min.
@@ -8,11 +9,11 @@ export default defineScenario({
   owner: "Platform",
   hypothesis:
     "The sandbox price per 1K tokens of the default model quadruples; the cost router shifts traffic to a cheaper model and unit cost is back under the cap within 15 min",
-  load: load.k6("load/chat.ts", {
+  load: load.http({
     rate: 20,
     duration: "19m",
     target: "copilot",
-    env: { PROMPT_SET: "unique" },
+    ...chat({ prompts: "unique" }),
   }),
   steadyState: { p95Ms: 1200, errorRate: 0.01, unitCostUsd: 0.004, sustain: "60s" },
   timeline: [

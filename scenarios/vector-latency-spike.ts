@@ -1,4 +1,5 @@
 import { defineScenario, fault, load } from "gameday";
+import { chat } from "./load/chat.ts";
 
 // Seed 004 matrix: "Vector store latency spike — add 300ms to query path — depth-k reduces;
 // hit rate ↑; quality stays ≥ gate — SLO/hit graphs".
@@ -8,11 +9,11 @@ export default defineScenario({
   owner: "Platform",
   hypothesis:
     "300 ms added to every vector query makes the service reduce depth-k, keeping p95 within the SLO while answer quality stays at or above its gate",
-  load: load.k6("load/chat.ts", {
+  load: load.http({
     rate: 20,
     duration: "8m",
     target: "copilot",
-    env: { PROMPT_SET: "unique" },
+    ...chat({ prompts: "unique" }),
   }),
   steadyState: { p95Ms: 1200, errorRate: 0.01, sustain: "60s" },
   timeline: [

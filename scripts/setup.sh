@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make setup: idempotent and cached. Installs what gameday needs into .tools/ (Node 24 when the
-# system Node is older than 22, k6 and Toxiproxy built with `go install` at pinned versions) and
-# the Debian packages it drives (redis-server, prometheus, prometheus-alertmanager).
+# system Node is older than 22, the built-in load engine (load-engine/, on Vegeta) built with
+# `go build`, Toxiproxy built with `go install` at a pinned version) and the Debian packages it
+# drives (redis-server, prometheus, prometheus-alertmanager; chromium and wrk for tests and
+# benchmarks). k6 is never installed: it is AGPL-3.0; a k6 load runs the user's own k6.
 # Builds are cached per version in a user cache folder, so a fresh clone on the same machine
 # reuses them; a second run with nothing changed takes a few seconds.
 set -euo pipefail
@@ -90,7 +92,30 @@ go_tool() {
   say "$name $version"
 }
 
-go_tool k6 "$K6_MODULE" "$K6_VERSION" K6_BIN
+# The built-in load engine: this repo's Go command on Vegeta (load-engine/, go.sum pins every
+# module). Cached by the hash of its sources and the Go version.
+load_engine() {
+  local dest="$tools/bin/gameday-load"
+  if [ -n "${GAMEDAY_LOAD_BIN:-}" ]; then
+    [ -x "$GAMEDAY_LOAD_BIN" ] || die "GAMEDAY_LOAD_BIN=$GAMEDAY_LOAD_BIN is not an executable file"
+    ln -sf "$GAMEDAY_LOAD_BIN" "$dest"
+    say "gameday-load from \$GAMEDAY_LOAD_BIN ($GAMEDAY_LOAD_BIN)"
+    return
+  fi
+  command -v go >/dev/null || die "the built-in load engine is built with Go: install Go (1.22+), or set GAMEDAY_LOAD_BIN to a gameday-load binary"
+  local hash
+  hash=$( (go version; cat load-engine/go.mod load-engine/go.sum load-engine/*.go) | sha256sum | cut -c1-16)
+  local cached="$cache/gameday-load-$hash/gameday-load"
+  if [ ! -x "$cached" ]; then
+    say "building the load engine (load-engine/, Vegeta $VEGETA_VERSION) with go build"
+    mkdir -p "$(dirname "$cached")"
+    (cd load-engine && GOFLAGS="${GOFLAGS:-} -trimpath -mod=readonly" go build -o "$cached.tmp" .)
+    mv "$cached.tmp" "$cached"
+  fi
+  ln -sf "$cached" "$dest"
+  say "gameday-load $("$dest" -version | sed 's/^gameday-load //')"
+}
+load_engine
 go_tool toxiproxy-server "$TOXIPROXY_MODULE/cmd/server" "$TOXIPROXY_VERSION" TOXIPROXY_SERVER_BIN
 go_tool toxiproxy-cli "$TOXIPROXY_MODULE/cmd/cli" "$TOXIPROXY_VERSION" TOXIPROXY_CLI_BIN
 

@@ -1,14 +1,12 @@
-// The privacy test set for the PII leakage probe: prompts carrying emails, phone numbers, Luhn-valid
-// card numbers and US SSNs (each must be blocked), plus clean prompts (each must pass), including
-// near misses that a careless guardrail would block: an order number failing the Luhn check, an
-// incident id, a version string. Records pii_cases{expected, outcome, kind}; tags requests name "pii".
-// Every request carries a unique x-request-id; for each case that must be blocked the script then
-// asks the service's audit log on disk (GET /debug/audit?request=<id>) how many records that request
-// left, and records pii_audit{audited: "once" | "missing" | "duplicate"}: one audit event per
-// blocked case, checked case by case.
-//   TARGET_URL  base URL of the service (required)
-import http from "k6/http";
-import { Counter } from "k6/metrics";
+// The privacy test set for the PII leakage probe, on the built-in engine: prompts carrying emails,
+// phone numbers, Luhn-valid card numbers and US SSNs (each must be blocked), plus clean prompts
+// (each must pass), including near misses that a careless guardrail would block: an order number
+// failing the Luhn check, an incident id, a version string. Records pii_cases{expected, outcome,
+// kind}; requests are named "pii". Every request carries a unique x-request-id; for each case that
+// must be blocked the recorder then asks the service's audit log on disk (GET
+// /debug/audit?request=<id>) how many records that request left, and records
+// pii_audit{audited: "once" | "missing" | "duplicate"}: one audit event per blocked case.
+import type { HttpLoadInput, LoadRecorder, LoadRequest } from "gameday";
 
 interface PiiCase {
   kind: string;
@@ -38,45 +36,51 @@ const CASES: PiiCase[] = [
   { kind: "clean", expected: "allow", prompt: "Which runbook covers a Redis cache stampede?" },
 ];
 
-const piiCases = new Counter("pii_cases");
-const piiAudit = new Counter("pii_audit");
+function caseOf(i: number): PiiCase {
+  return CASES[(i * 7) % CASES.length] as PiiCase;
+}
 
-const target = __ENV.TARGET_URL;
-if (!target)
-  throw new Error("TARGET_URL is not set (the harness passes the service URL with -e TARGET_URL=...)");
-const base = target.replace(/\/+$/, "");
-const url = `${base}/v1/chat`;
-
-export default function (): void {
-  const c = CASES[(__VU * 7 + __ITER) % CASES.length] as PiiCase;
-  const requestId = `pii-${__VU}-${__ITER}-${Date.now()}`;
-  const res = http.post(url, JSON.stringify({ prompt: c.prompt, user: `pii-probe-${__VU}` }), {
-    headers: { "content-type": "application/json", "x-request-id": requestId },
-    tags: { name: "pii", pii_kind: c.kind },
-    // A 422 block is the expected answer to a PII prompt, not a failed request.
-    responseCallback: http.expectedStatuses(200, 422),
-  });
+const recordPii: LoadRecorder = async (res, emit) => {
+  const c = caseOf(res.i);
   let blocked = false;
   if (res.status === 422) {
     try {
-      blocked = (JSON.parse(res.body as string) as { blocked?: boolean }).blocked === true;
+      blocked = (JSON.parse(res.body ?? "") as { blocked?: boolean }).blocked === true;
     } catch {
       blocked = false;
     }
   }
   const outcome = blocked ? "blocked" : res.status === 200 ? "allowed" : "error";
-  piiCases.add(1, { expected: c.expected, outcome, kind: c.kind });
+  emit("pii_cases", 1, { expected: c.expected, outcome, kind: c.kind });
   if (c.expected !== "block") return;
   // The record is appended before the 422 is sent, so it is on disk by now.
-  const audit = http.get(`${base}/debug/audit?request=${encodeURIComponent(requestId)}`, {
-    tags: { name: "pii-audit" },
-  });
+  const requestId = res.request.headers?.["x-request-id"] ?? "";
   let count = -1;
   try {
-    count = Number((JSON.parse(audit.body as string) as { count?: unknown }).count);
+    const audit = await fetch(`${res.baseUrl}/debug/audit?request=${encodeURIComponent(requestId)}`, {
+      signal: AbortSignal.timeout(5_000),
+    });
+    count = Number(((await audit.json()) as { count?: unknown }).count);
   } catch {
     count = -1;
   }
   const audited = count === 1 ? "once" : count > 1 ? "duplicate" : "missing";
-  piiAudit.add(1, { audited, kind: c.kind });
+  emit("pii_audit", 1, { audited, kind: c.kind }, Date.now());
+};
+
+export function piiProbe(): Pick<HttpLoadInput, "request" | "record" | "responseBody" | "failOn"> {
+  const run = Date.now().toString(36);
+  return {
+    request: (i: number): LoadRequest => ({
+      method: "POST",
+      path: "/v1/chat",
+      name: "pii",
+      headers: { "x-request-id": `pii-${run}-${i}` },
+      body: { prompt: caseOf(i).prompt, user: `pii-probe-${i % 10}` },
+    }),
+    record: recordPii,
+    responseBody: true,
+    // A 422 block is the expected answer to a PII prompt, not a failed request.
+    failOn: ["5xx", "network"],
+  };
 }

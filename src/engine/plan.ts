@@ -1,6 +1,7 @@
 // The plan of a scenario: when each step happens, when each fault ends, how long the whole run
 // lasts. `gameday run --dry-run` prints it; the engine executes it.
 import { describeFault } from "../faults/describe.ts";
+import { describeLoad, loadDurationMs } from "../load/http-plan.ts";
 import { formatDuration } from "../scenario/duration.ts";
 import type { FaultSpec, Scenario } from "../scenario/schema.ts";
 
@@ -62,28 +63,14 @@ export function planScenario(s: Scenario): ScenarioPlan {
       0,
     ) ?? 0;
   const derived = lastEvent + runbookBudget + s.steadyState.sustain * (1 + TAIL_FACTOR);
-  const plannedMs = s.duration ?? s.load?.duration ?? stagesTotal(s) ?? derived;
+  const plannedMs = s.duration ?? (s.load ? loadDurationMs(s.load) : undefined) ?? derived;
   return { id: s.id, steps, baselineMs: s.baseline ?? firstAt, plannedMs };
-}
-
-function stagesTotal(s: Scenario): number | undefined {
-  const stages = s.load?.stages;
-  if (!stages?.length) return undefined;
-  return stages.reduce((sum, st) => sum + st.duration, 0);
 }
 
 export function formatPlan(s: Scenario, plan: ScenarioPlan): string {
   const lines = [`${s.id} — ${s.title} (owner ${s.owner}), ${formatDuration(plan.plannedMs)} planned`];
   lines.push(`  hypothesis: ${s.hypothesis}`);
-  if (s.load) {
-    const rate =
-      s.load.rate !== undefined
-        ? `${s.load.rate}/s`
-        : s.load.stages
-          ? `${s.load.stages.length} stages`
-          : `${s.load.vus ?? 1} VUs`;
-    lines.push(`  load: k6 ${s.load.script} (${s.load.executor}, ${rate})`);
-  }
+  if (s.load) for (const line of describeLoad(s.load)) lines.push(`  ${line}`);
   lines.push(`  ${pad("0s")} baseline${plan.baselineMs ? ` for ${formatDuration(plan.baselineMs)}` : ""}`);
   for (const st of plan.steps) {
     lines.push(

@@ -15,7 +15,9 @@ import { createDrivers } from "../faults/index.ts";
 import { describeFault } from "../faults/describe.ts";
 import { type FaultDriver, faultTag } from "../faults/driver.ts";
 import { ensureProxies } from "../faults/toxiproxy.ts";
+import { runHttpLoad } from "../load/http-engine.ts";
 import { runK6 } from "../load/k6-runner.ts";
+import { assertLoadEngines } from "../load/preflight.ts";
 import type { LiveStats } from "../load/live.ts";
 import { buildCharts } from "../measure/charts.ts";
 import { measureScenario } from "../measure/metrics.ts";
@@ -28,7 +30,7 @@ import { renderReports, writeResult } from "../report/index.ts";
 import type { GamedayConfig } from "../scenario/config.ts";
 import type { LoadedScenario } from "../scenario/loader.ts";
 import { type Profile, applyProfile } from "../scenario/profile.ts";
-import type { FaultSpec, Scenario } from "../scenario/schema.ts";
+import type { FaultSpec, LoadSpec, Scenario } from "../scenario/schema.ts";
 import { CleanupRegistry } from "./cleanup.ts";
 import { ScenarioClock } from "./clock.ts";
 import { Journal } from "./journal.ts";
@@ -93,6 +95,8 @@ class StopCondition extends Error {
 }
 
 export async function runGameday(o: RunOptions): Promise<RunOutcome> {
+  // A missing load engine is found before anything is started or written (exit 3).
+  assertLoadEngines(o.scenarios.map((l) => ({ id: l.scenario.id, load: l.scenario.load })));
   const runId = o.runId ?? newRunId();
   const runDir = resolve(o.reportsDir, runId);
   mkdirSync(runDir, { recursive: true });
@@ -295,36 +299,23 @@ async function runScenario(r: ScenarioRun): Promise<ScenarioResult> {
   // Load runs for its own duration; it is aborted when the scenario stops early.
   const loadAbort = new AbortController();
   abort.signal.addEventListener("abort", () => loadAbort.abort(), { once: true });
-  let loadDone: Promise<unknown> = Promise.resolve();
-  // k6's live stats, for the progress line only: stop conditions read the raw store (exact windows).
+  // The engine's live stats, for the progress line only: stop conditions read the raw store (exact windows).
   let live: LiveStats | undefined;
-  if (s.load) {
-    const script = resolveScript(r.file, s.load.script);
-    const targetUrl = s.load.target ? urlOf(cfg, s.load.target) : cfg.services[0]?.url;
-    journal.write({ type: "load.start", scenario: s.id, command: ["k6", "run", script] });
-    loadDone = runK6({
-      script,
-      load: s.load,
-      targetUrl,
-      outDir: scenarioDir,
-      store,
-      signal: loadAbort.signal,
-      onProgress: (l) => {
-        live = l;
-      },
-    })
-      .then((res) => {
-        journal.write({ type: "load.end", scenario: s.id, exitCode: res.exitCode, signal: res.signal });
-        // k6 exits 99 when a script threshold fails; that is the script's verdict, not a harness error.
-        if (res.exitCode !== 0 && res.exitCode !== 99 && !loadAbort.signal.aborted) {
-          errors.push(`k6 exited with code ${res.exitCode}; see ${join(s.id, "k6.stderr.log")}`);
-        }
+  const loadDone: Promise<unknown> = s.load
+    ? startLoad(s.load, {
+        scenario: s.id,
+        scenarioFile: r.file,
+        cfg,
+        outDir: scenarioDir,
+        store,
+        journal,
+        signal: loadAbort.signal,
+        onProgress: (l) => {
+          live = l;
+        },
+        errors,
       })
-      .catch((err: Error) => {
-        errors.push(`load: ${err.message}`);
-        journal.write({ type: "error", scenario: s.id, message: `load: ${err.message}` });
-      });
-  }
+    : Promise.resolve();
 
   const fromStore = () => {
     const h = trailingHealth(store, 5_000, isFailure);
@@ -527,9 +518,55 @@ async function runScenario(r: ScenarioRun): Promise<ScenarioResult> {
   };
 }
 
-function resolveScript(scenarioFile: string, script: string): string {
-  if (isAbsolute(script)) return script;
-  return resolve(dirname(scenarioFile), script);
+interface LoadRun {
+  scenario: string;
+  scenarioFile: string;
+  cfg: GamedayConfig;
+  outDir: string;
+  store: SampleStore;
+  journal: Journal;
+  signal: AbortSignal;
+  onProgress: (live: LiveStats) => void;
+  /** The scenario's error list: a load that fails makes the scenario ERROR. */
+  errors: string[];
+}
+
+/** Starts a scenario's load on its engine; resolves when the load has ended, never rejects. */
+function startLoad(load: LoadSpec, l: LoadRun): Promise<void> {
+  const fail = (message: string) => {
+    l.errors.push(message);
+    l.journal.write({ type: "error", scenario: l.scenario, message });
+  };
+  if (load.kind === "http") {
+    l.journal.write({ type: "load.start", scenario: l.scenario, command: ["gameday-load", "→", load.target] });
+    return runHttpLoad({
+      load,
+      baseUrl: urlOf(l.cfg, load.target),
+      outDir: l.outDir,
+      store: l.store,
+      signal: l.signal,
+      onProgress: l.onProgress,
+    })
+      .then((res) => {
+        l.journal.write({ type: "load.end", scenario: l.scenario, exitCode: res.exitCode, signal: res.signal });
+        if (res.scenarioError) fail(`load: ${res.scenarioError}`);
+        if (res.exitCode !== 0 && !res.aborted)
+          fail(`load engine exited with code ${res.exitCode}: ${res.stderrTail || "no output"}`);
+      })
+      .catch((err: Error) => fail(`load: ${err.message}`));
+  }
+  const script = isAbsolute(load.script) ? load.script : resolve(dirname(l.scenarioFile), load.script);
+  const targetUrl = load.target ? urlOf(l.cfg, load.target) : l.cfg.services[0]?.url;
+  l.journal.write({ type: "load.start", scenario: l.scenario, command: ["k6", "run", script] });
+  return runK6({ script, load, targetUrl, outDir: l.outDir, store: l.store, signal: l.signal, onProgress: l.onProgress })
+    .then((res) => {
+      l.journal.write({ type: "load.end", scenario: l.scenario, exitCode: res.exitCode, signal: res.signal });
+      // k6 exits 99 when a script threshold fails; that is the script's verdict, not a harness error.
+      if (res.exitCode !== 0 && res.exitCode !== 99 && !l.signal.aborted) {
+        l.errors.push(`k6 exited with code ${res.exitCode}; see ${join(l.scenario, "k6.stderr.log")}`);
+      }
+    })
+    .catch((err: Error) => fail(`load: ${err.message}`));
 }
 
 function urlOf(cfg: GamedayConfig, name: string): string {

@@ -1,13 +1,13 @@
-// Runs the real k6 as a child process and streams its samples into the SampleStore while it runs.
+// Runs the user's own k6 (never installed by gameday) as a child process and streams its samples into the SampleStore while it runs.
 // k6 writes NDJSON to stdout (`--out json=-`); its text summary follows on stdout only after the
 // JSON output is closed (k6 stops outputs before the summary), so the two never interleave.
 // Stderr (k6's log) and the JSON summary go to files in the run folder.
 import { spawn } from "node:child_process";
-import { accessSync, constants, createWriteStream, existsSync, mkdirSync, statSync } from "node:fs";
-import { delimiter, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createWriteStream, existsSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { SampleStore } from "../measure/samples.ts";
 import type { K6Load } from "../scenario/schema.ts";
+import { isExecutable, onPath } from "./engine-bin.ts";
 import { type IngestStats, K6Ingest } from "./ingest.ts";
 import { writeK6Config } from "./k6-options.ts";
 import { LiveStats } from "./live.ts";
@@ -51,37 +51,26 @@ export interface K6RunResult {
   stderrTail: string;
 }
 
-export class K6NotFoundError extends Error {}
-
-const REPO_K6 = fileURLToPath(new URL("../../.tools/bin/k6", import.meta.url));
-
-function executable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
+export class K6NotFoundError extends Error {
+  override name = "K6NotFoundError";
 }
 
-/** k6 binary: explicit option, K6_BIN, the repo's .tools/bin/k6, then PATH. */
+/**
+ * The user's own k6: the explicit option, K6_BIN, then PATH. gameday never installs or builds k6
+ * (it is AGPL-3.0, a licence this project does not use).
+ */
 export function resolveK6Bin(explicit?: string): string {
-  if (explicit !== undefined) {
-    if (executable(explicit)) return explicit;
-    throw new K6NotFoundError(`k6 binary not found at ${explicit}; run \`make setup\` to build it`);
-  }
   const tried: string[] = [];
-  for (const candidate of [process.env.K6_BIN, REPO_K6]) {
+  for (const candidate of [explicit, process.env.K6_BIN]) {
     if (!candidate) continue;
-    if (executable(candidate)) return candidate;
+    if (isExecutable(candidate)) return candidate;
     tried.push(candidate);
   }
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir && executable(join(dir, "k6"))) return join(dir, "k6");
-  }
+  const found = onPath("k6");
+  if (found) return found;
   tried.push("k6 on PATH");
   throw new K6NotFoundError(
-    `k6 binary not found (tried ${tried.join(", ")}); run \`make setup\` to build it`,
+    `a k6 load needs your own k6 binary, and none was found (tried ${tried.join(", ")}). gameday does not install k6 (AGPL-3.0): install it yourself and put it on PATH or set K6_BIN, or move the scenario to the built-in engine with load.http({...})`,
   );
 }
 

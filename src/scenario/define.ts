@@ -5,7 +5,7 @@ import type { GamedayConfigInput } from "./config.ts";
 import type { DurationInput } from "./duration.ts";
 import type { FaultSpecInput, ScenarioInput } from "./schema.ts";
 import type { z } from "zod";
-import type { httpCall, k6Load, runbookAction, toxiproxyFault, httpFault } from "./schema.ts";
+import type { HttpLoadInput, httpCall, k6Load, runbookAction, toxiproxyFault, httpFault } from "./schema.ts";
 
 export const SCENARIO_BRAND = Symbol.for("gameday.scenario");
 export const CONFIG_BRAND = Symbol.for("gameday.config");
@@ -78,6 +78,18 @@ export const fault = {
 
 /** Load builders. */
 export const load = {
+  /**
+   * The built-in engine (Vegeta): an open-model arrival rate at a service or proxy of the config.
+   * `rate` + `duration`, or `stages` (linear ramps, k6's ramping-arrival-rate); `request` is one
+   * request or a generator `(i) => request`; `record(res, emit)` turns each response into samples.
+   */
+  http(options: Omit<HttpLoadInput, "kind">): HttpLoadInput {
+    return { kind: "http", ...options };
+  },
+  /**
+   * A k6 script, run by your own k6 (K6_BIN or PATH): gameday never installs k6 (AGPL-3.0).
+   * For teams with existing k6 scripts; new scenarios use load.http.
+   */
   k6(script: string, options: Omit<z.input<typeof k6Load>, "kind" | "script"> = {}): z.input<typeof k6Load> {
     return { kind: "k6", script, ...options };
   },

@@ -162,6 +162,96 @@ export const timelineStep = z
 
 export const stage = z.strictObject({ duration, target: z.number().nonnegative() });
 
+export const FAILURE_CLASSES = ["5xx", "429", "4xx", "network"] as const;
+/** Which responses count as failures in error rate. */
+const failOn = z.array(z.enum(FAILURE_CLASSES)).default(["5xx", "429", "network"]);
+
+/** One request of a built-in HTTP load: a path on the load's target, with headers and a body. */
+export const loadRequest = z.strictObject({
+  method: z.string().toUpperCase().default("GET"),
+  path: z.string().startsWith("/", "must start with /"),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** A string is sent as is; anything else as JSON (with content-type application/json). */
+  body: z.unknown().optional(),
+  /** The `name` tag of this request's samples (k6's request name), e.g. "chat". */
+  name: z.string().min(1).optional(),
+});
+export type LoadRequest = z.input<typeof loadRequest>;
+
+/** What `record` sees of one response. Only the headers listed in `responseHeaders` are present. */
+export interface LoadResponse {
+  /** The request's index in the load (0, 1, 2, …), as handed to the request generator. */
+  i: number;
+  request: LoadRequest;
+  /** Base URL of the load's target, e.g. http://127.0.0.1:8080. */
+  baseUrl: string;
+  /** HTTP status; 0 when no response came (refused, reset, timed out). */
+  status: number;
+  /** Why the request failed (network error or the status line of a 4xx/5xx); "" otherwise. */
+  error: string;
+  /** Request start, wall-clock epoch ms (fractional). */
+  startedAt: number;
+  latencyMs: number;
+  /** Response headers asked for in `responseHeaders`, names in lower case. */
+  headers: Readonly<Record<string, string>>;
+  /** The response body (first 64 KiB) when `responseBody` is set. */
+  body: string | undefined;
+}
+
+/** Adds one sample to the run's sample store; `t` defaults to the instant the response ended. */
+export type EmitSample = (metric: string, value: number, tags?: Record<string, string>, t?: number) => void;
+/** Turns one response into tagged samples (provider, unit cost, depth-k, cache hit, …). */
+export type LoadRecorder = (res: LoadResponse, emit: EmitSample) => void | Promise<void>;
+/** Builds request i; called in order while the load runs, so bodies can vary per request. */
+export type RequestGenerator = (i: number) => LoadRequest;
+
+const isFunction = (v: unknown) => typeof v === "function";
+
+export const httpLoad = z
+  .strictObject({
+    kind: z.literal("http"),
+    /** A service or proxy from the config; requests go to its URL. */
+    target: name,
+    /** Requests per second: the constant rate, or the start rate of `stages`. */
+    rate: z.number().positive().optional(),
+    /** Ramping arrival rate: linear from the previous target (or `rate`, else 0) to each stage's target. */
+    stages: z.array(stage).min(1).optional(),
+    /** Length of a constant-rate load; a staged load lasts the sum of its stages. */
+    duration: duration.optional(),
+    request: z
+      .union([
+        loadRequest,
+        z.custom<RequestGenerator>(isFunction, { message: "must be a request or a function (i) => request" }),
+      ])
+      .default({ method: "GET", path: "/", headers: {} }),
+    record: z.custom<LoadRecorder>(isFunction, { message: "must be a function (res, emit) => void" }).optional(),
+    /** Response headers handed to `record` (case-insensitive). */
+    responseHeaders: z.array(z.string().min(1).toLowerCase()).default([]),
+    /** Hand the response body (first 64 KiB) to `record`. */
+    responseBody: z.boolean().default(false),
+    /** Per-request timeout; not scaled by profiles (it is the client's, not the scenario's clock). */
+    timeout: duration.default(10_000),
+    /** Requests in flight at most; an arrival beyond it is dropped and counted (dropped_requests). */
+    maxInFlight: z.number().int().positive().optional(),
+    keepAlive: z.boolean().default(true),
+    tags: z.record(z.string(), z.string()).default({}),
+    failOn,
+  })
+  .superRefine((l, ctx) => {
+    if (l.stages === undefined) {
+      if (l.rate === undefined)
+        ctx.addIssue({ code: "custom", path: ["rate"], message: "a load needs rate (with duration) or stages" });
+      if (l.duration === undefined)
+        ctx.addIssue({ code: "custom", path: ["duration"], message: "a constant-rate load needs a duration" });
+    } else if (l.duration !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["duration"],
+        message: "a staged load lasts the sum of its stages; leave duration out",
+      });
+    }
+  });
+
 export const k6Load = z.strictObject({
   kind: z.literal("k6"),
   /** Path of a k6 script (TypeScript or JavaScript), relative to the scenario file's folder or the project. */
@@ -179,9 +269,10 @@ export const k6Load = z.strictObject({
   target: z.string().optional(),
   env: z.record(z.string(), z.string()).default({}),
   tags: z.record(z.string(), z.string()).default({}),
-  /** Which responses count as failures in error rate. */
-  failOn: z.array(z.enum(["5xx", "429", "4xx", "network"])).default(["5xx", "429", "network"]),
+  failOn,
 });
+
+export const loadSpec = z.discriminatedUnion("kind", [httpLoad, k6Load]);
 
 // ---- steady state, expectations, stop conditions ----------------------------------------------------
 
@@ -262,7 +353,7 @@ export const scenarioSchema = z
     owner: name,
     hypothesis: name,
     tags: z.array(z.string()).default([]),
-    load: k6Load.optional(),
+    load: loadSpec.optional(),
     steadyState: steadyState.default({ sustain: 60_000 }),
     /** Time before the first step used as the baseline window. Defaults to the first step's offset. */
     baseline: duration.optional(),
@@ -310,6 +401,9 @@ export type RunbookAction = z.output<typeof runbookAction>;
 export type RunbookStep = z.output<typeof runbookStep>;
 export type TimelineStep = z.output<typeof timelineStep>;
 export type K6Load = z.output<typeof k6Load>;
+export type HttpLoad = z.output<typeof httpLoad>;
+export type HttpLoadInput = z.input<typeof httpLoad>;
+export type LoadSpec = z.output<typeof loadSpec>;
 export type SteadyState = z.output<typeof steadyState>;
 export type SeriesCheck = z.output<typeof seriesCheck>;
 export type Expectations = z.output<typeof expectations>;
