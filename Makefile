@@ -1,18 +1,17 @@
 # gameday — make targets. Every target that runs code first runs `setup` (idempotent, cached).
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/node_modules/.bin:$(PATH)
-export K6_AUTO_EXTENSION_RESOLUTION := false
 NODE := node --disable-warning=ExperimentalWarning
 
 .PHONY: setup test gameday bench lint typecheck clean help
 
 help:
-	@echo "make setup      install Node 24 (if needed), npm deps, k6, Toxiproxy, Debian packages (redis, prometheus, alertmanager, chromium, wrk)"
+	@echo "make setup      install Node 24 (if needed), npm deps, the load engine (Go, on Vegeta), Toxiproxy, Debian packages (redis, prometheus, alertmanager, chromium, wrk)"
 	@echo "make gameday    bring up the reference stack and run every bundled scenario (ci profile)"
 	@echo "make test       run every test suite; ends with 'N passed, N failed'"
 	@echo "make bench      run the benchmarks; results in bench/results/ and bench/README.md"
 	@echo "make lint       biome check"
-	@echo "make typecheck  tsc on the harness and on the k6 load scripts"
+	@echo "make typecheck  tsc on the harness and on the example k6 script (for bring-your-own-k6 users)"
 	@echo "make clean      remove reports and local tools (the user build cache stays)"
 
 setup:

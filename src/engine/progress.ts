@@ -17,9 +17,9 @@ export interface LiveStatus {
 export type TrailingLoad = Pick<LiveStatus, "p95Ms" | "errorRate" | "rps">;
 
 /**
- * The status line's load figures: from k6's live HDR stats (constant cost per tick, however many
+ * The status line's load figures: from the load's live HDR stats (constant cost per tick, however many
  * requests) once the load runner has handed them over and they hold requests in the window, else
- * from `fallback` (the raw sample store: before the first k6 tick, after the load, or no load).
+ * from `fallback` (the raw sample store: before the load's first tick, after the load, or no load).
  */
 export function trailingLoad(
   live: LiveStats | undefined,

@@ -538,7 +538,11 @@ function startLoad(load: LoadSpec, l: LoadRun): Promise<void> {
     l.journal.write({ type: "error", scenario: l.scenario, message });
   };
   if (load.kind === "http") {
-    l.journal.write({ type: "load.start", scenario: l.scenario, command: ["gameday-load", "→", load.target] });
+    l.journal.write({
+      type: "load.start",
+      scenario: l.scenario,
+      command: ["gameday-load", "→", load.target],
+    });
     return runHttpLoad({
       load,
       baseUrl: urlOf(l.cfg, load.target),
@@ -548,7 +552,12 @@ function startLoad(load: LoadSpec, l: LoadRun): Promise<void> {
       onProgress: l.onProgress,
     })
       .then((res) => {
-        l.journal.write({ type: "load.end", scenario: l.scenario, exitCode: res.exitCode, signal: res.signal });
+        l.journal.write({
+          type: "load.end",
+          scenario: l.scenario,
+          exitCode: res.exitCode,
+          signal: res.signal,
+        });
         if (res.scenarioError) fail(`load: ${res.scenarioError}`);
         if (res.exitCode !== 0 && !res.aborted)
           fail(`load engine exited with code ${res.exitCode}: ${res.stderrTail || "no output"}`);
@@ -558,7 +567,15 @@ function startLoad(load: LoadSpec, l: LoadRun): Promise<void> {
   const script = isAbsolute(load.script) ? load.script : resolve(dirname(l.scenarioFile), load.script);
   const targetUrl = load.target ? urlOf(l.cfg, load.target) : l.cfg.services[0]?.url;
   l.journal.write({ type: "load.start", scenario: l.scenario, command: ["k6", "run", script] });
-  return runK6({ script, load, targetUrl, outDir: l.outDir, store: l.store, signal: l.signal, onProgress: l.onProgress })
+  return runK6({
+    script,
+    load,
+    targetUrl,
+    outDir: l.outDir,
+    store: l.store,
+    signal: l.signal,
+    onProgress: l.onProgress,
+  })
     .then((res) => {
       l.journal.write({ type: "load.end", scenario: l.scenario, exitCode: res.exitCode, signal: res.signal });
       // k6 exits 99 when a script threshold fails; that is the script's verdict, not a harness error.

@@ -1,5 +1,5 @@
-// Child processes the harness starts (toxiproxy-server, redis-server, the reference stack, k6 is
-// separate): spawned in their own process group with logs in the run folder, checked for readiness,
+// Child processes the harness starts (toxiproxy-server, redis-server, the reference stack; the load
+// engine has its own runner): spawned in their own process group with logs in the run folder, checked for readiness,
 // stopped with SIGTERM then SIGKILL. Each start is recorded in a state file so that `gameday cleanup`
 // and `gameday env down` can stop what a SIGKILLed harness left running.
 import { type ChildProcess, spawn } from "node:child_process";

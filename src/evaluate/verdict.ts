@@ -24,7 +24,7 @@ export interface Measurement {
   verdict: Verdict;
   /** Human-readable explanation: "not recovered after 312 s observed", "ack by auto-responder (synthetic)". */
   note: string;
-  /** Pointers into the run folder: "journal.jsonl#L42", "k6.ndjson", "probe:depth_k". */
+  /** Pointers into the run folder: "journal.jsonl#L42", "samples:provider_responses", "probe:depth_k". */
   evidence: string[];
   /** True when a synthetic actor (auto-ack) contributed to the value. */
   synthetic: boolean;

@@ -15,7 +15,13 @@ import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { failureClassifier } from "../engine/failures.ts";
 import type { SampleStore, Tags } from "../measure/samples.ts";
-import type { EmitSample, HttpLoad, LoadRequest, LoadResponse, RequestGenerator } from "../scenario/schema.ts";
+import type {
+  EmitSample,
+  HttpLoad,
+  LoadRequest,
+  LoadResponse,
+  RequestGenerator,
+} from "../scenario/schema.ts";
 import { resolveLoadEngine } from "./engine-bin.ts";
 import { maxInFlightOf, plannedRequests, ratePlan, type RateStage } from "./http-plan.ts";
 import { LiveStats } from "./live.ts";
@@ -77,8 +83,10 @@ const BATCH = 128;
 function checkRequest(r: unknown, i: number): LoadRequest {
   const req = r as Partial<LoadRequest> | null;
   const bad = (what: string) => new Error(`load.request(${i}) returned ${what}`);
-  if (typeof req !== "object" || req === null) throw bad(`${req === null ? "null" : typeof req}, not a request`);
-  if (typeof req.path !== "string" || !req.path.startsWith("/")) throw bad(`a path that does not start with /`);
+  if (typeof req !== "object" || req === null)
+    throw bad(`${req === null ? "null" : typeof req}, not a request`);
+  if (typeof req.path !== "string" || !req.path.startsWith("/"))
+    throw bad(`a path that does not start with /`);
   if (req.method !== undefined && typeof req.method !== "string") throw bad("a method that is not a string");
   if (req.headers !== undefined && (typeof req.headers !== "object" || req.headers === null))
     throw bad("headers that are not an object");
@@ -94,7 +102,8 @@ function targetLine(base: string, req: LoadRequest, i: number): string {
     if (typeof req.body === "string") body = req.body;
     else {
       body = JSON.stringify(req.body);
-      if (!Object.keys(header).some((k) => k.toLowerCase() === "content-type")) header["content-type"] = ["application/json"];
+      if (!Object.keys(header).some((k) => k.toLowerCase() === "content-type"))
+        header["content-type"] = ["application/json"];
     }
   }
   const path = req.path.includes("#") ? req.path.slice(0, req.path.indexOf("#")) : req.path;
@@ -264,18 +273,23 @@ export async function runHttpLoad(o: RunHttpLoadOptions): Promise<HttpLoadRunRes
     aborted = true;
     abortedAt = performance.now();
     child.kill("SIGINT");
-    killTimer = setTimeout(() => {
-      if (child.exitCode === null && child.signalCode === null) {
-        killed = true;
-        child.kill("SIGKILL");
-      }
-    }, o.graceMs ?? load.timeout + 2_000);
+    killTimer = setTimeout(
+      () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          killed = true;
+          child.kill("SIGKILL");
+        }
+      },
+      o.graceMs ?? load.timeout + 2_000,
+    );
   };
   const progress = o.onProgress ? setInterval(() => o.onProgress?.(live), 1_000) : undefined;
 
   try {
     const exit = await new Promise<{ code: number | null; signal: string | null }>((resolveExit, reject) => {
-      child.once("error", (err) => reject(new Error(`could not start the load engine (${bin}): ${err.message}`)));
+      child.once("error", (err) =>
+        reject(new Error(`could not start the load engine (${bin}): ${err.message}`)),
+      );
       // 'close' fires after stdout has been read to the end, so every result is in.
       child.once("close", (code, sig) => resolveExit({ code, signal: sig }));
       if (o.signal?.aborted) onAbort();

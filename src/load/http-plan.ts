@@ -46,7 +46,8 @@ export function maxInFlightOf(load: HttpLoad): number {
 /** Planned length of a load in ms. */
 export function loadDurationMs(load: LoadSpec): number {
   if (load.kind === "http") return ratePlan(load).reduce((a, s) => a + s.durationMs, 0);
-  if (load.executor === "ramping-arrival-rate") return (load.stages ?? []).reduce((a, s) => a + s.duration, 0);
+  if (load.executor === "ramping-arrival-rate")
+    return (load.stages ?? []).reduce((a, s) => a + s.duration, 0);
   return load.duration ?? 0;
 }
 
@@ -71,7 +72,11 @@ function rate(r: number): string {
 export function describeLoad(load: LoadSpec): string[] {
   if (load.kind === "k6") {
     const how =
-      load.rate !== undefined ? rate(load.rate) : load.stages ? `${load.stages.length} stages` : `${load.vus ?? 1} VUs`;
+      load.rate !== undefined
+        ? rate(load.rate)
+        : load.stages
+          ? `${load.stages.length} stages`
+          : `${load.vus ?? 1} VUs`;
     return [`load: your k6 on ${load.script} (${load.executor}, ${how})`];
   }
   const stages = ratePlan(load);
@@ -84,7 +89,9 @@ export function describeLoad(load: LoadSpec): string[] {
   let at = 0;
   for (const s of stages) {
     const shape = s.from === s.to ? `${rate(s.from)}` : `${rate(s.from)} → ${rate(s.to)}`;
-    lines.push(`    ${(at === 0 ? "0s" : formatDuration(at)).padStart(6)} +${formatDuration(s.durationMs)}: ${shape}`);
+    lines.push(
+      `    ${(at === 0 ? "0s" : formatDuration(at)).padStart(6)} +${formatDuration(s.durationMs)}: ${shape}`,
+    );
     at += s.durationMs;
   }
   return lines;

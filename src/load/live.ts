@@ -1,4 +1,4 @@
-// Live view of the load while k6 runs: one HDR histogram and two counters per wall-clock second in
+// Live view of the load while it runs (built-in engine or k6): one HDR histogram and two counters per wall-clock second in
 // a ring, so the progress line and stop conditions can ask for p50/p95/p99, rps and error rate over
 // the last N seconds in constant memory however long the run is.
 import * as hdr from "hdr-histogram-js";
@@ -105,7 +105,7 @@ export class LiveStats {
 
   /**
    * The last `seconds` whole seconds before `nowMs`. The current second is left out by default
-   * because k6 flushes its samples every 200 ms and that second is still filling.
+   * because results arrive in batches (the engine flushes every 50 ms, k6 every 200 ms) and that second is still filling.
    */
   snapshot(seconds = 5, nowMs = Date.now(), includeCurrent = false): LiveSnapshot {
     const n = Math.max(1, Math.min(Math.floor(seconds), this.#slots.length - 1));

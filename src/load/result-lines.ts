@@ -94,7 +94,12 @@ export class ResultLineParser {
     const latencyMs = Number(s.slice(t2 + 1, t3)) / 1e6;
     const status = Number(s.slice(t3 + 1, t4));
     const index = Number(s.slice(start, t1));
-    if (!Number.isFinite(startMs) || !Number.isFinite(latencyMs) || !Number.isFinite(status) || !Number.isFinite(index)) {
+    if (
+      !Number.isFinite(startMs) ||
+      !Number.isFinite(latencyMs) ||
+      !Number.isFinite(status) ||
+      !Number.isFinite(index)
+    ) {
       this.malformed += 1;
       return;
     }

@@ -2,7 +2,7 @@
 // Values:
 // - `count` and `sum` are over the raw samples in the window (events counted, increments added);
 // - min/max/mean/last/p95 are over per-second values: the mean of a gauge's samples in that
-//   second, the number of events for event series (k6 Counters, one sample per event), the share
+//   second, the number of events for event series (counters a load's record emits, one sample per event), the share
 //   of failed requests for the virtual series `error_rate`;
 // - `http_req_duration` is the exception: its aggregations are over requests, because a latency
 //   SLO (p95 ≤ X) is a statement about requests, not about seconds.
@@ -12,7 +12,7 @@ import { statusOf } from "./recovery.ts";
 import { aggregate, seconds } from "./seconds.ts";
 import { selectorOf } from "./times.ts";
 
-/** k6 Counters of the bundled load scripts: each sample is one event. */
+/** Event counters the bundled loads emit (scenarios/load/): each sample is one event. */
 export const EVENT_SERIES: ReadonlySet<string> = new Set(["provider_responses", "pii_cases"]);
 
 export interface CheckWindows {

@@ -8,7 +8,7 @@
 // - 1 s buckets are too coarse to compare with ground truth, so the instant is refined with
 //   per-request timestamps: it is the start of the first request started after the last bad one
 //   completed before the run — no interpolation, the instant is always an observed good request.
-//   Requests are placed at their start (sample time − duration) because k6 stamps a sample when
+//   Requests are placed at their start (sample time − duration) because the load engines (ours and k6) stamp a sample when
 //   the request completes: after a latency fault ends, requests that started during it keep
 //   completing slowly for up to their duration, and by completion time recovery would look that
 //   much later than it was. Cost samples carry no duration and are placed at their own time.

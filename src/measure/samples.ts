@@ -1,4 +1,4 @@
-// The one place every observed number lands: k6 samples, probe readings, scraped metrics.
+// The one place every observed number lands: load samples, probe readings, scraped metrics.
 // Kept columnar (time, value, interned tag set) so an hour of per-request samples stays small and
 // measurements can use exact per-request timestamps rather than 1 s buckets.
 
@@ -53,7 +53,7 @@ class Column {
     this.length += 1;
   }
 
-  /** k6 flushes samples slightly out of order; sort lazily before the first query. */
+  /** Loads deliver samples slightly out of order (by completion); sort lazily before the first query. */
   ensureSorted(): void {
     if (this.sorted) return;
     const idx = Array.from({ length: this.length }, (_, i) => i).sort((a, b) => this.t[a]! - this.t[b]!);

@@ -224,7 +224,9 @@ export const httpLoad = z
         z.custom<RequestGenerator>(isFunction, { message: "must be a request or a function (i) => request" }),
       ])
       .default({ method: "GET", path: "/", headers: {} }),
-    record: z.custom<LoadRecorder>(isFunction, { message: "must be a function (res, emit) => void" }).optional(),
+    record: z
+      .custom<LoadRecorder>(isFunction, { message: "must be a function (res, emit) => void" })
+      .optional(),
     /** Response headers handed to `record` (case-insensitive). */
     responseHeaders: z.array(z.string().min(1).toLowerCase()).default([]),
     /** Hand the response body (first 64 KiB) to `record`. */
@@ -240,9 +242,17 @@ export const httpLoad = z
   .superRefine((l, ctx) => {
     if (l.stages === undefined) {
       if (l.rate === undefined)
-        ctx.addIssue({ code: "custom", path: ["rate"], message: "a load needs rate (with duration) or stages" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["rate"],
+          message: "a load needs rate (with duration) or stages",
+        });
       if (l.duration === undefined)
-        ctx.addIssue({ code: "custom", path: ["duration"], message: "a constant-rate load needs a duration" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["duration"],
+          message: "a constant-rate load needs a duration",
+        });
     } else if (l.duration !== undefined) {
       ctx.addIssue({
         code: "custom",

@@ -38,6 +38,10 @@ rollback.md and ic-update.md, and prints the verdict table. A second Ctrl-C (or 
 error) exits at once, within about 10 s, after reverting every fault and stopping the processes
 the run's environment started; its reports may then be incomplete.
 
+Loads run on the built-in engine (gameday-load, built by make setup); a scenario with a k6
+load needs your own k6 (K6_BIN or PATH): without it the run exits 3 before touching anything.
+Each scenario folder gets load.summary.json (planned and achieved requests, drops, errors).
+
 The config's provider starts the environment for the run and stops it at the end. When
 \`gameday env up\` holds one (${ENV_STATE_FILE}), the run uses that instead, after checking that
 its holder lives and its endpoints answer (exit 3 if not), and leaves it running.
@@ -50,7 +54,7 @@ Options:
                   the same name (default: the config's reportTemplates, if set); names:
                   ${REPORT_TEMPLATES.map((t) => `${t}.hbs`).join(", ")}
   --strict        exit 1 on WARN too
-  --dry-run       print the plan and exit; touches nothing
+  --dry-run       print the plan (timeline, load rate and stages) and exit; touches nothing
   --defect NAME   reference stack only: turn a defect switch on for the run (repeatable);
                   needs a stack of the run's own, so not while \`gameday env up\` holds one
   --quiet         no progress output
@@ -124,7 +128,7 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
     if (defects.length && config.provider !== "reference")
       throw new UsageError("--defect works with the reference stack only");
 
-    // The engine (and through it k6, Toxiproxy, Redis clients) loads only when a run starts.
+    // The engine (and through it the load engine, Toxiproxy, Redis clients) loads only when a run starts.
     const { revertEverything, runGameday, stopStartedEnvironments } = await import("../../engine/run.ts");
     const controller = new AbortController();
     // The way out when the orderly path cannot be waited for: revert faults, stop what this run's

@@ -1,6 +1,7 @@
 // `gameday list` and `gameday validate`: read scenario files, touch nothing.
 import { existsSync } from "node:fs";
 import { planScenario } from "../../engine/plan.ts";
+import { missingLoadEngines } from "../../load/preflight.ts";
 import { formatDuration } from "../../scenario/duration.ts";
 import { loadConfig, loadScenarios } from "../../scenario/loader.ts";
 import { applyProfile, profileByName } from "../../scenario/profile.ts";
@@ -55,6 +56,10 @@ export const validateCommand: Command = {
 target they name exists. Every problem is printed as <file>: <path.to.field>: <message>.
 Exit 0 when valid, 2 when not. Nothing is started.
 
+A scenario whose load needs an engine that is not here (a k6 load without your own k6 on
+PATH or in K6_BIN; the built-in engine before \`make setup\`) is valid, with a warning on
+stderr: \`gameday run\` would exit 3 for it before touching anything.
+
 Options:
   --config F    run config to check target names against (default ${DEFAULT_CONFIG} if present)`,
   options: { config: { type: "string" } },
@@ -64,7 +69,11 @@ Options:
       args.positionals.length ? args.positionals : [DEFAULT_SCENARIOS],
       config,
     );
-    for (const { file, scenario } of loaded) console.log(`ok  ${file} (${scenario.id})`);
+    for (const { file, scenario } of loaded) {
+      console.log(`ok  ${file} (${scenario.id})`);
+      for (const problem of missingLoadEngines([{ id: scenario.id, load: scenario.load }]))
+        console.error(`warning: ${file}: load: ${problem.replace(`${scenario.id}: `, "")}`);
+    }
     return EXIT.ok;
   },
 };
