@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 NODE := node --disable-warning=ExperimentalWarning
 
-.PHONY: setup test gameday bench lint typecheck clean help
+.PHONY: setup test gameday bench lint typecheck licences clean help
 
 help:
 	@echo "make setup      install Node 24 (if needed), npm deps, the load engine (Go, on Vegeta), Toxiproxy, Debian packages (redis, prometheus, alertmanager, chromium, wrk)"
@@ -12,6 +12,7 @@ help:
 	@echo "make bench      run the benchmarks; results in bench/results/ and bench/README.md"
 	@echo "make lint       biome check"
 	@echo "make typecheck  tsc on the harness and on the example k6 script (for bring-your-own-k6 users)"
+	@echo "make licences   the licence of every npm package and Go module it depends on (make test checks them too)"
 	@echo "make clean      remove reports and local tools (the user build cache stays)"
 
 setup:
@@ -34,6 +35,9 @@ lint: setup
 
 typecheck: setup
 	@tsc -p tsconfig.json --noEmit && tsc -p tsconfig.k6.json --noEmit
+
+licences: setup
+	@$(NODE) scripts/licences.ts
 
 clean:
 	rm -rf reports/* .tools node_modules/.gameday-lock-sha

@@ -105,8 +105,17 @@ func run(planJSON string, in io.Reader, out io.Writer) error {
 		vegeta.Workers(uint64(min(p.MaxInFlight, 64))),
 	)
 
+	// stopped closes on SIGINT/SIGTERM. Vegeta's pacing loop may still hand out a tick after
+	// Stop (its select picks at random between a free worker and the stop channel), so the
+	// targeter refuses from then on: not one request goes out after the signal.
+	stopped := make(chan struct{})
 	targets := prefetch(in, 4096)
 	targeter := func(t *vegeta.Target) error {
+		select {
+		case <-stopped:
+			return vegeta.ErrNoTargets
+		default:
+		}
 		next, ok := <-targets
 		if !ok {
 			return vegeta.ErrNoTargets
@@ -119,6 +128,7 @@ func run(planJSON string, in io.Reader, out io.Writer) error {
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
 		<-stop
+		close(stopped)
 		attacker.Stop()
 	}()
 
@@ -127,7 +137,14 @@ func run(planJSON string, in io.Reader, out io.Writer) error {
 	w.header()
 	started := time.Now()
 	var n, dropped uint64
-	for res := range attacker.Attack(targeter, pacer, pacer.total, "gameday") {
+	// No duration cut-off (0): the pacer stops after the plan's last request. With the plan's
+	// length as cut-off, a pacer that fell behind near the end (a stalled or busy machine) silently
+	// left the rest of the plan unsent instead of catching up.
+	for res := range attacker.Attack(targeter, pacer, 0, "gameday") {
+		if res.Error == vegeta.ErrNoTargets.Error() {
+			// Not a request: the input ended early or the run was stopped.
+			continue
+		}
 		n++
 		if strings.HasSuffix(res.Error, droppedError) {
 			// The client wraps it as `Post "url": …`; the harness matches the bare text.

@@ -10,7 +10,6 @@
 // - dropped_requests: an arrival not sent because maxInFlight requests were in flight.
 // - whatever `record` emits, stamped at the request's completion unless it says otherwise.
 import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { failureClassifier } from "../engine/failures.ts";
@@ -36,7 +35,7 @@ export interface RunHttpLoadOptions {
   store: SampleStore;
   /** Aborting stops sending at once; requests in flight finish or time out. */
   signal?: AbortSignal;
-  /** How long after an abort the engine may take before it is killed; default: the request timeout + 2 s. */
+  /** How long after an abort the engine may take before it is killed; default: the request timeout + 2 s + the gap between arrivals at the lowest rate. */
   graceMs?: number;
   bin?: string;
   /** Called about once a second while the load runs. */
@@ -94,7 +93,7 @@ function checkRequest(r: unknown, i: number): LoadRequest {
 }
 
 /** One target line in Vegeta's JSON format; the index rides in the URL fragment, which is never sent. */
-function targetLine(base: string, req: LoadRequest, i: number): string {
+export function targetLine(base: string, req: LoadRequest, i: number): string {
   const header: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(req.headers ?? {})) header[k] = [String(v)];
   let body: string | undefined;
@@ -154,8 +153,9 @@ export async function runHttpLoad(o: RunHttpLoadOptions): Promise<HttpLoadRunRes
   const generate: RequestGenerator =
     typeof load.request === "function" ? load.request : () => load.request as LoadRequest;
   const recorder = load.record;
-  // Requests waiting for their result, for `record` only; at most the prefetch depth plus in-flight.
-  const pending = recorder ? new Map<number, LoadRequest>() : undefined;
+  // Requests waiting for their result, for `record` and the `name` tag of generated requests; at
+  // most the prefetch depth plus in-flight.
+  const pending = recorder || typeof load.request === "function" ? new Map<number, LoadRequest>() : undefined;
   const recordsRunning = new Set<Promise<void>>();
 
   // Tag sets repeat (a few statuses × names); build each once.
@@ -170,6 +170,7 @@ export async function runHttpLoad(o: RunHttpLoadOptions): Promise<HttpLoadRunRes
     return t;
   };
 
+  const staticName = typeof load.request === "function" ? undefined : load.request.name;
   const onResult = (r: LoadResult) => {
     stats.results += 1;
     const req = pending?.get(r.index);
@@ -185,7 +186,10 @@ export async function runHttpLoad(o: RunHttpLoadOptions): Promise<HttpLoadRunRes
     live.record(end, r.latencyMs, r.status);
     if (isFailure(r.status)) stats.failures += 1;
     if (r.error) {
-      const kind = r.status ? r.error : r.error.replace(/^[A-Z]+ "[^"]*": /, "");
+      // Go's client error names the request as `Post "url#i": …`: cut it, so one cause counts once.
+      let kind = r.status ? r.error : r.error.replace(/^[A-Za-z]+ "[^"]*": /, "");
+      // Some texts carry a local port (connection resets): bound the distinct ones kept.
+      if (!errorCounts.has(kind) && errorCounts.size >= MAX_ERROR_KINDS) kind = "(other errors)";
       errorCounts.set(kind, (errorCounts.get(kind) ?? 0) + 1);
     }
     if (!recorder || !req) return;
@@ -220,7 +224,6 @@ export async function runHttpLoad(o: RunHttpLoadOptions): Promise<HttpLoadRunRes
       failed(err);
     }
   };
-  const staticName = typeof load.request === "function" ? undefined : load.request.name;
   const parser = new ResultLineParser(onResult);
 
   const started = performance.now();
@@ -237,26 +240,55 @@ export async function runHttpLoad(o: RunHttpLoadOptions): Promise<HttpLoadRunRes
   child.stdin.on("error", () => {});
 
   let feeding = true;
+  let generatorFailed = false;
+  /** Resolves when the engine wants more input, or when its stdin is gone (it stopped early). */
+  const writable = () =>
+    new Promise<void>((resume) => {
+      const done = () => {
+        child.stdin.off("drain", done);
+        child.stdin.off("close", done);
+        resume();
+      };
+      child.stdin.on("drain", done);
+      child.stdin.on("close", done);
+    });
   const feed = async () => {
     let i = 0;
     try {
-      while (feeding && i < planned) {
+      while (feeding && i < planned && !child.stdin.destroyed) {
         let chunk = "";
         const stop = Math.min(planned, i + BATCH);
         for (; i < stop; i++) {
-          const req = checkRequest(generate(i), i);
+          let req: LoadRequest;
+          let line: string;
+          try {
+            req = checkRequest(generate(i), i);
+            try {
+              line = targetLine(base, req, i);
+            } catch (err) {
+              // A body JSON cannot encode (a BigInt, a cycle) is the generator's fault too.
+              throw new Error(
+                `load.request(${i}) returned a body that is not JSON: ${(err as Error).message}`,
+              );
+            }
+          } catch (err) {
+            // A generator that throws or returns no request stops the load: the scenario is ERROR.
+            scenarioError ??=
+              err instanceof Error && err.message.startsWith("load.request(")
+                ? err.message
+                : `load.request(${i}) threw: ${(err as Error)?.message ?? String(err)}`;
+            generatorFailed = true;
+            feeding = false;
+            break;
+          }
           pending?.set(i, req);
-          chunk += targetLine(base, req, i);
+          chunk += line;
         }
         stats.generated = i;
-        if (!child.stdin.write(chunk)) {
-          await Promise.race([once(child.stdin, "drain"), once(child.stdin, "close")]);
-          if (child.stdin.destroyed) break;
-        }
+        if (chunk && !child.stdin.write(chunk)) await writable();
       }
-    } catch (err) {
-      scenarioError ??= (err as Error).message;
-      onAbort();
+      // Only the generator's own failure stops the load; a `record` that threw is counted, not fatal.
+      if (generatorFailed) onAbort();
     } finally {
       // The plan's requests are all written: end of input lets the engine stop when they are sent.
       child.stdin.end();
@@ -273,15 +305,12 @@ export async function runHttpLoad(o: RunHttpLoadOptions): Promise<HttpLoadRunRes
     aborted = true;
     abortedAt = performance.now();
     child.kill("SIGINT");
-    killTimer = setTimeout(
-      () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          killed = true;
-          child.kill("SIGKILL");
-        }
-      },
-      o.graceMs ?? load.timeout + 2_000,
-    );
+    killTimer = setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) {
+        killed = true;
+        child.kill("SIGKILL");
+      }
+    }, o.graceMs ?? defaultGraceMs(stages, load.timeout));
   };
   const progress = o.onProgress ? setInterval(() => o.onProgress?.(live), 1_000) : undefined;
 
@@ -336,6 +365,19 @@ export async function runHttpLoad(o: RunHttpLoadOptions): Promise<HttpLoadRunRes
     process.removeListener("exit", killOnExit);
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
+}
+
+/** Distinct error texts counted for load.summary.json; the rest are counted together. */
+const MAX_ERROR_KINDS = 200;
+
+/**
+ * How long a stopping engine may take: requests in flight finish or time out, and Vegeta's pacer
+ * sleeps out the gap to the next arrival before it sees the stop (up to 1/rate at a low rate).
+ */
+function defaultGraceMs(stages: readonly RateStage[], timeoutMs: number): number {
+  const lowest = Math.min(...stages.flatMap((s) => [s.from, s.to]).filter((r) => r > 0));
+  const gapMs = Number.isFinite(lowest) ? Math.min(60_000, 1_000 / lowest) : 0;
+  return timeoutMs + 2_000 + gapMs;
 }
 
 /** The engine's error text for an arrival it did not send (load-engine/main.go). */

@@ -64,6 +64,10 @@ function sampleOf(generate: RequestGenerator): string {
   }
 }
 
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? "" : "s"}`;
+}
+
 function rate(r: number): string {
   return `${Number.isInteger(r) ? r : r.toFixed(2)}/s`;
 }
@@ -75,14 +79,14 @@ export function describeLoad(load: LoadSpec): string[] {
       load.rate !== undefined
         ? rate(load.rate)
         : load.stages
-          ? `${load.stages.length} stages`
+          ? plural(load.stages.length, "stage")
           : `${load.vus ?? 1} VUs`;
     return [`load: your k6 on ${load.script} (${load.executor}, ${how})`];
   }
   const stages = ratePlan(load);
   const request = typeof load.request === "function" ? sampleOf(load.request) : requestLine(load.request);
   const lines = [
-    `load: built-in engine, ${request} to ${load.target}: ${plannedRequests(stages)} requests over ${formatDuration(
+    `load: built-in engine, ${request} to ${load.target}: ${plural(plannedRequests(stages), "request")} over ${formatDuration(
       loadDurationMs(load),
     )}, max ${maxInFlightOf(load)} in flight, timeout ${formatDuration(load.timeout)}${load.keepAlive ? "" : ", no keep-alive"}`,
   ];

@@ -35,6 +35,8 @@ export class ResultLineParser {
   readonly #decoder = new StringDecoder("utf8");
   readonly #onResult: (r: LoadResult) => void;
   #carry = "";
+  /** Inside an over-long line (already counted): everything up to the next newline goes. */
+  #discarding = false;
 
   constructor(onResult: (r: LoadResult) => void) {
     this.#onResult = onResult;
@@ -47,23 +49,32 @@ export class ResultLineParser {
     for (;;) {
       const nl = s.indexOf("\n", pos);
       if (nl < 0) break;
-      if (nl > pos) this.#line(s, pos, nl);
+      if (this.#discarding) this.#discarding = false;
+      else if (nl > pos) this.#line(s, pos, nl);
       pos = nl + 1;
     }
     this.#carry = pos === 0 ? s : s.slice(pos);
     if (this.#carry.length > MAX_LINE) {
-      this.malformed += 1;
+      // Counted once, however many chunks the line spans; its tail is not read as a line of its own.
+      if (!this.#discarding) this.malformed += 1;
       this.#carry = "";
+      this.#discarding = true;
     }
   }
 
   end(): void {
     const rest = this.#carry + this.#decoder.end();
     this.#carry = "";
-    if (rest.length > 0) this.#line(rest, 0, rest.length);
+    if (rest.length > 0 && !this.#discarding) this.#line(rest, 0, rest.length);
+    this.#discarding = false;
   }
 
   #line(s: string, start: number, end: number): void {
+    if (end - start > MAX_LINE) {
+      // The same verdict whether the line came whole or torn across chunks.
+      this.malformed += 1;
+      return;
+    }
     if (this.columns === undefined) {
       const line = s.slice(start, end);
       if (!line.startsWith(MAGIC)) {
@@ -82,7 +93,8 @@ export class ResultLineParser {
     const t2 = s.indexOf("\t", t1 + 1);
     const t3 = s.indexOf("\t", t2 + 1);
     const t4 = s.indexOf("\t", t3 + 1);
-    if (t1 < 0 || t4 < 0 || t4 > end) {
+    // Each search starts after the previous hit, so once all four are found they are in order.
+    if (t1 < 0 || t2 < 0 || t3 < 0 || t4 < 0 || t4 > end) {
       this.malformed += 1;
       return;
     }

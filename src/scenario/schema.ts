@@ -219,10 +219,15 @@ export const httpLoad = z
     /** Length of a constant-rate load; a staged load lasts the sum of its stages. */
     duration: duration.optional(),
     request: z
-      .union([
-        loadRequest,
-        z.custom<RequestGenerator>(isFunction, { message: "must be a request or a function (i) => request" }),
-      ])
+      .union(
+        [
+          loadRequest,
+          z.custom<RequestGenerator>(isFunction, {
+            message: "must be a request or a function (i) => request",
+          }),
+        ],
+        { error: "must be a request { method, path, headers, body, name } or a function (i) => request" },
+      )
       .default({ method: "GET", path: "/", headers: {} }),
     record: z
       .custom<LoadRecorder>(isFunction, { message: "must be a function (res, emit) => void" })

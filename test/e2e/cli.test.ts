@@ -1,6 +1,6 @@
 // The CLI contract: help for every command, exit codes, precise errors for bad input.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -97,6 +97,9 @@ describe("gameday CLI", () => {
     const elsewhere = mkdtempSync(join(tmpdir(), "gameday-team-repo-"));
     try {
       copyFileSync(join(root, "scenarios/spike-2x.ts"), join(elsewhere, "spike-2x.ts"));
+      // With the load helper it imports (./load/chat.ts), which imports its types from "gameday" too.
+      mkdirSync(join(elsewhere, "load"));
+      copyFileSync(join(root, "scenarios/load/chat.ts"), join(elsewhere, "load", "chat.ts"));
       const v = gameday("validate", join(elsewhere, "spike-2x.ts"));
       expect(v.err).toBe("");
       expect(v.code).toBe(0);

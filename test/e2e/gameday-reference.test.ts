@@ -1,7 +1,8 @@
 // End to end, as `make gameday` runs it: the bundled scenarios in the ci profile against the real
-// reference stack (Redis, Toxiproxy, Prometheus, Alertmanager, k6). Every scenario passes on the
-// healthy stack; each defect switch turns its scenario red for the right metric; the harness's
-// instants match the service's own ground truth within 250 ms; nothing is left running.
+// reference stack (Redis, Toxiproxy, Prometheus, Alertmanager), their load driven by the built-in
+// engine (gameday-load). Every scenario passes on the healthy stack; each defect switch turns its
+// scenario red for the right metric; the harness's instants match the service's own ground truth
+// within 250 ms; nothing is left running.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,11 +1,12 @@
-// Accuracy against ground truth (issue 4 §4), end to end: the real `gameday run` drives real k6 at
-// a small service whose primary upstream sits behind a real toxiproxy-server. The scenario breaks
-// the proxy through the harness's Toxiproxy driver and reverts it — once by taking it down (calls
-// refused at once), once with a timeout toxic (calls stall and fail only at the service's own call
-// timeout). The service records the true instants (first failing primary call, detector trip,
-// first secondary 2xx, first healthy primary answer) and alerts the harness's receiver itself; a
-// person acknowledges at a known instant. The TTD, MTTA, failover time and TTR the engine measured
-// must each be within 250 ms of the truth; 1 s buckets alone would miss TTR by up to a second, and
+// Accuracy against ground truth (issue 4 §4), end to end: the real `gameday run` drives the built-in
+// load engine (gameday-load, with the bundled chat() requests and recorder) at a small service
+// whose primary upstream sits behind a real toxiproxy-server. The scenario breaks the proxy through
+// the harness's Toxiproxy driver and reverts it — once by taking it down (calls refused at once),
+// once with a timeout toxic (calls stall and fail only at the service's own call timeout). The
+// service records the true instants (first failing primary call, detector trip, first secondary
+// 2xx, first healthy primary answer) and alerts the harness's receiver itself; a person
+// acknowledges at a known instant. The TTD, MTTA, failover time and TTR the engine measured must
+// each be within 250 ms of the truth; 1 s buckets alone would miss TTR by up to a second, and
 // completion times by the slow secondary answers still going out after recovery.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,7 +15,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/engine/result.ts";
 import { toolPath } from "../../src/env/local.ts";
 import { type ManagedProcess, sleep, startOnFreePort } from "../../src/env/process.ts";
-import { resolveK6Bin } from "../../src/load/k6-runner.ts";
 import { sendAck } from "../../src/observe/ack.ts";
 import { type AccuracyService, startAccuracyService, startPrimary } from "./accuracy-service.ts";
 
@@ -25,14 +25,7 @@ const TOLERANCE_MS = 250;
 const ACK_AFTER_MS = 900;
 const STEADY_P95_MS = 150;
 
-let k6: string | undefined;
-try {
-  k6 = resolveK6Bin();
-} catch (err) {
-  console.log(`skipping the ground-truth accuracy test: ${(err as Error).message}`);
-}
-
-describe.skipIf(!k6)("measured times against the service's ground truth", () => {
+describe("measured times against the service's ground truth", () => {
   let work: string;
   let toxiproxy: ManagedProcess;
   let toxiPort: number;
@@ -109,12 +102,13 @@ describe.skipIf(!k6)("measured times against the service's ground truth", () => 
       writeFileSync(
         join(dir, "scenario.ts"),
         `import { defineScenario, fault, load } from "gameday";
+import { chat } from ${JSON.stringify(CHAT)};
 export default defineScenario({
   id: "primary-down",
   title: "Primary upstream down",
   owner: "SRE",
   hypothesis: "the service detects a dead primary, pages, fails over, and is healthy again soon after it returns",
-  load: load.k6(${JSON.stringify(CHAT)}, { rate: 50, duration: "13s", target: "svc" }),
+  load: load.http({ target: "svc", rate: 50, duration: "13s", ...chat({ prompts: "unique" }) }),
   steadyState: { p95Ms: ${STEADY_P95_MS}, errorRate: 0.01, sustain: "2s" },
   timeline: [{ at: "4s", inject: ${c.fault} }],
   expect: {

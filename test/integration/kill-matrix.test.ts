@@ -1,15 +1,26 @@
 // Never leave a fault behind: every fault kind × every way a run can die (SIGINT, SIGTERM,
 // SIGKILL followed by `gameday cleanup`) ends with zero faults on the real targets. Toxiproxy is
 // covered as a toxic and as `down` (a disabled proxy), processes as SIGSTOP and as SIGKILL with
-// restart.
+// restart. The HTTP-fault run also drives a load through the faulted proxy on the built-in engine:
+// its gameday-load process must not outlive the run either, however the run dies (a SIGKILLed
+// harness gives it no chance to stop it: the engine stops itself, by PR_SET_PDEATHSIG).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toolPath } from "../../src/env/local.ts";
 import { alive, type ManagedProcess, sleep, startOnFreePort } from "../../src/env/process.ts";
+import { LOAD_ENGINE_NAME } from "../../src/load/engine-bin.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
@@ -106,13 +117,15 @@ function scenarioFor(kind: Kind): string {
     process: `fault.signal("victim", "SIGSTOP", { duration: "60s" })`,
     "process-kill": `fault.signal("victim", "SIGKILL", { restart: true, duration: "60s" })`,
   };
-  return `import { defineScenario, fault } from "gameday";
+  // Through the faulted proxy: the engine keeps sending (503s) until the run stops it.
+  const load = kind === "http" ? `\n  load: load.http({ target: "front", rate: 20, duration: "60s" }),` : "";
+  return `import { defineScenario, fault, load } from "gameday";
 export default defineScenario({
   id: "kill-${kind}",
   title: "kill test ${kind}",
   owner: "SRE",
   hypothesis: "the fault is undone however the run dies",
-  duration: "60s",
+  duration: "60s",${load}
   timeline: [{ at: "300ms", inject: ${inject[kind]} }],
 });
 `;
@@ -285,6 +298,24 @@ const kinds: Kind[] = [
   "process-kill",
 ];
 
+/** The live load engines whose parent is `ppid` (a run's gameday-load; zombies have exited). */
+function loadEnginesOf(ppid: number): number[] {
+  const found: number[] = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const argv0 = readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0")[0] ?? "";
+      if (basename(argv0) !== LOAD_ENGINE_NAME) continue;
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const [state, parent] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(parent) === ppid && state !== "Z") found.push(Number(d));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
+
 /** Signals and exits land asynchronously: polls `check` until it holds or `ms` pass. */
 async function eventually(check: () => Promise<boolean>, ms = 2_000): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -309,8 +340,27 @@ describe("kill matrix: no fault survives its run", () => {
         const runDir = await waitForApplied(run.reports);
         if (kind !== "redis")
           expect(await eventually(async () => (await faultsLeft(kind, runDir)).length > 0)).toBe(true);
+        // The run's load engine, found while the run is alive (its parent is the run).
+        let engines: number[] = [];
+        if (kind === "http") {
+          expect(
+            await eventually(async () => {
+              engines = loadEnginesOf(run.child.pid!);
+              return engines.length > 0;
+            }, 10_000),
+            "the run's gameday-load is running",
+          ).toBe(true);
+          expect(engines).toHaveLength(1);
+        }
         run.child.kill(death);
         const code = await run.done;
+        if (death === "SIGKILL") {
+          // Nobody stops it: the kernel's parent-death signal does, within moments of the kill.
+          expect(await eventually(async () => engines.every((pid) => !alive(pid)))).toBe(true);
+        } else {
+          // The harness stops its load engine before it exits.
+          expect(engines.filter((pid) => alive(pid))).toEqual([]);
+        }
         if (death === "SIGKILL") {
           // SIGKILL gives the harness no chance: the fault is still there until cleanup.
           if (kind !== "redis") expect(await faultsLeft(kind, runDir)).not.toEqual([]);

@@ -9,10 +9,11 @@ import { fault } from "../../src/index.ts";
 
 describe("timeline clock", () => {
   it("starts steps on time without drift: lateness p99 ≤ 20 ms over 300 steps", () => {
-    // What is measured is the scheduler, not the machine: the suite runs this beside k6 and the
-    // reference stack on two cores, where the test worker itself can be descheduled for 50 ms. So
-    // the steps run in a process of their own at a raised priority where allowed (root, as in CI),
-    // and a measurement spoilt by a stall is retried, twice at most; every attempt is printed.
+    // What is measured is the scheduler, not the machine: the suite runs this beside load engines
+    // and the reference stack on two cores, where the test worker itself can be descheduled for
+    // 50 ms. So the steps run in a process of their own at a raised priority where allowed (root,
+    // as in CI), and a measurement spoilt by a stall is retried, twice at most; every attempt is
+    // printed.
     const script = join(import.meta.dirname, "engine-clock-lateness.ts");
     const node = [process.execPath, "--disable-warning=ExperimentalWarning", script];
     const cmd = process.getuid?.() === 0 ? ["nice", "-n", "-10", ...node] : node;

@@ -156,10 +156,10 @@ describe("trailingLoad: the status line's p95, error rate and rps", () => {
   const NOW = 1_700_000_010_500;
   const store: TrailingLoad = { p95Ms: 999, errorRate: 0.5, rps: 1 };
 
-  it("reads k6's live HDR stats over the last whole seconds when they hold requests", () => {
+  it("reads the load's live HDR stats over the last whole seconds when they hold requests", () => {
     const live = new LiveStats();
     // 5 s before NOW's second: 20 requests a second, 10 ms, one 502 each second; 2 000 ms outlier in
-    // the second still filling (left out, as k6 is mid-flush there).
+    // the second still filling (left out, as the engine's results for it are still arriving).
     for (let sec = 0; sec < 5; sec++) {
       for (let i = 0; i < 20; i++)
         live.record(1_700_000_005_000 + sec * 1000 + i * 10, 10, i === 0 ? 502 : 200);
@@ -182,7 +182,7 @@ describe("trailingLoad: the status line's p95, error rate and rps", () => {
     expect(formatStatus(status(got))).toContain("p95 10ms err 5.0% rps 20");
   });
 
-  it("falls back to the raw store without live stats (no load, or before k6's first tick)", () => {
+  it("falls back to the raw store without live stats (no load, or before the load's first tick)", () => {
     expect(trailingLoad(undefined, () => store, 5, NOW)).toEqual(store);
   });
 

@@ -92,7 +92,7 @@ describe("scenarioVerdict and exit codes", () => {
     expect(scenarioVerdict([m("PASS"), m("WARN")], [])).toBe("WARN");
     expect(scenarioVerdict([m("WARN"), m("FAIL"), m("PASS")], [])).toBe("FAIL");
     expect(scenarioVerdict([m("FAIL"), m("ERROR")], [])).toBe("ERROR");
-    expect(scenarioVerdict([m("PASS")], ["k6 exited 107"])).toBe("ERROR");
+    expect(scenarioVerdict([m("PASS")], ["load engine exited with code 2: no output"])).toBe("ERROR");
   });
 
   it("maps verdicts to the CLI contract: 0 PASS, WARN 0 unless strict, 1 FAIL, 3 ERROR", () => {

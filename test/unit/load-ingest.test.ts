@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { K6Ingest, K6TimeParser, parseK6Time } from "../../src/load/ingest.ts";
+import { LiveStats } from "../../src/load/live.ts";
 import { SampleStore } from "../../src/measure/samples.ts";
 
 const point = (metric: string, time: string, value: number, tags: Record<string, string> | null) =>
@@ -230,5 +231,147 @@ describe("K6Ingest", () => {
     for (let i = 0; i < 20; i++) ing.write(junk);
     ing.write(`still junk\n${point("http_req_duration", "2026-03-04T05:06:07Z", 1, { status: "200" })}\n`);
     expect(ing.end()).toMatchObject({ malformed: 1, requests: 1 });
+  });
+});
+
+// What the removed live-k6 tests checked, on k6's documented JSON output (`--out json`) of the k6
+// example script (test/fixtures/k6/chat.k6.ts) built here: one Metric declaration per metric, then
+// Point lines per request (built-ins, http_req_duration, the script's Counter, Trend and Rate), and
+// k6's text summary after the JSON. runK6 wires K6Ingest to LiveStats exactly like this.
+describe("a chat.k6.ts run as k6 writes it", () => {
+  const T0 = Date.UTC(2026, 2, 4, 5, 6, 7);
+  // k6 writes local time with its offset and nanoseconds: here +02:00 and 0.123456 ms past each ms.
+  const iso = (ms: number) => `${new Date(ms + 2 * 3_600_000).toISOString().slice(0, 23)}123456+02:00`;
+  const declare = (name: string, type: string, contains = "default") =>
+    JSON.stringify({
+      type: "Metric",
+      data: { name, type, contains, thresholds: [], submetrics: null },
+      metric: name,
+    });
+  // Per request: status, provider and whether the script records a cost and a cache outcome.
+  const statuses = [200, 200, 502, 429, 200, 0, 200, 503];
+  const scenarioTags = { team: "sre" };
+
+  function run(n: number): { text: string; want: Record<string, number> } {
+    const lines = [
+      declare("http_reqs", "counter"),
+      declare("http_req_duration", "trend", "time"),
+      declare("provider_responses", "counter"),
+      declare("unit_cost_usd", "trend"),
+      declare("cache_hit", "rate"),
+    ];
+    const want: Record<string, number> = {};
+    for (let i = 0; i < n; i++) {
+      const status = statuses[i % statuses.length]!;
+      want[status] = (want[status] ?? 0) + 1;
+      const time = iso(T0 + i * 100);
+      const provider = status === 502 ? "primary" : status === 0 ? "none" : "secondary";
+      const tags: Record<string, string> = {
+        ...scenarioTags,
+        expected_response: status >= 200 && status < 400 ? "true" : "false",
+        group: "",
+        method: "POST",
+        name: "chat",
+        proto: "HTTP/1.1",
+        scenario: "gameday",
+        status: String(status),
+        url: "http://127.0.0.1:1234/v1/chat",
+        ...(status === 0 ? { error: "dial: i/o timeout", error_code: "1211" } : {}),
+      };
+      lines.push(point("http_reqs", time, 1, tags));
+      lines.push(point("http_req_duration", time, status === 0 ? 10_000 : 5 + (i % 10), tags));
+      lines.push(point("http_req_failed", time, tags.expected_response === "true" ? 0 : 1, tags));
+      lines.push(
+        point("provider_responses", time, 1, {
+          ...scenarioTags,
+          provider,
+          status: String(status),
+          scenario: "gameday",
+          group: "",
+        }),
+      );
+      if (status === 200 || status === 502)
+        lines.push(
+          point("unit_cost_usd", time, status === 200 ? 0.0021 : 0, {
+            ...scenarioTags,
+            provider,
+            scenario: "gameday",
+          }),
+        );
+      if (status === 200)
+        lines.push(point("cache_hit", time, i % 3 === 0 ? 1 : 0, { ...scenarioTags, scenario: "gameday" }));
+      lines.push(point("iterations", time, 1, { ...scenarioTags, scenario: "gameday", group: "" }));
+    }
+    // The end-of-test summary k6 prints on stdout after closing its JSON output.
+    lines.push("", "  █ TOTAL RESULTS", "", `    http_reqs......................: ${n}`);
+    return { text: `${lines.join("\n")}\n`, want };
+  }
+
+  it("stores every request with its status, name and scenario tags, and the script's own metrics", () => {
+    const { text, want } = run(40);
+    const store = new SampleStore();
+    const stdout: string[] = [];
+    const ing = new K6Ingest({ store, onText: (l) => stdout.push(l) });
+    ing.write(text);
+    const stats = ing.end();
+    expect(stats).toMatchObject({ requests: 40, malformed: 0, declarations: 5, droppedIterations: 0 });
+    expect(store.metrics()).toEqual([
+      "cache_hit",
+      "http_req_duration",
+      "provider_responses",
+      "unit_cost_usd",
+    ]);
+    for (const [status, count] of Object.entries(want))
+      expect([...store.samples("http_req_duration", { status })]).toHaveLength(count);
+    expect([...store.samples("http_req_duration", { status: "200" })][0]!.tags).toEqual({
+      team: "sre",
+      expected_response: "true",
+      method: "POST",
+      name: "chat",
+      status: "200",
+    });
+    // A request that got no response: status 0 with k6's error tags, timed out after 10 s.
+    const timedOut = [...store.samples("http_req_duration", { status: "0" })];
+    expect(timedOut).toHaveLength(want[0]!);
+    expect(timedOut[0]!.tags).toMatchObject({ error: "dial: i/o timeout", error_code: "1211" });
+    expect(timedOut[0]!.value).toBe(10_000);
+    expect([...store.samples("provider_responses", { provider: "primary", status: "502" })]).toHaveLength(
+      want[502]!,
+    );
+    expect(
+      [...store.samples("unit_cost_usd", { provider: "secondary" })].every((s) => s.value === 0.0021),
+    ).toBe(true);
+    expect(store.count("cache_hit")).toBe(want[200]!);
+    // Timestamps: the offset applied, 100 ms apart, the sub-millisecond part kept.
+    const times = [...store.samples("http_req_duration")].map((s) => s.t);
+    expect(times[0]! - T0).toBeCloseTo(0.123456, 3);
+    expect(times[1]! - T0).toBeCloseTo(100.123456, 3);
+    expect(times.at(-1)! - times[0]!).toBeCloseTo(3_900, 3);
+    // The summary is text for k6.stdout.log, not malformed JSON.
+    expect(stats.textLines).toBe(2);
+    expect(stdout).toEqual(["  █ TOTAL RESULTS", "    http_reqs......................: 40"]);
+  });
+
+  it.each([
+    { failOn: undefined, failing: [502, 429, 0, 503] },
+    { failOn: ["5xx"] as const, failing: [502, 503] },
+    { failOn: ["4xx", "network"] as const, failing: [429, 0] },
+  ])("counts failures per failOn $failOn in the live stats fed by the ingest", ({ failOn, failing }) => {
+    const { text, want } = run(40);
+    const live = new LiveStats(failOn ? { failOn: [...failOn] } : {});
+    const ing = new K6Ingest({
+      store: new SampleStore(),
+      onRequest: (t, d, status) => live.record(t, d, status),
+    });
+    // In k6's own chunking: whatever the pipe delivers.
+    const bytes = Buffer.from(text);
+    for (let i = 0; i < bytes.length; i += 4096) ing.write(bytes.subarray(i, i + 4096));
+    ing.end();
+    expect(live.totalRequests).toBe(40);
+    expect(live.totalFailures).toBe(failing.reduce((a, s) => a + want[s]!, 0));
+    // The four seconds of the run: 10 requests a second.
+    const snap = live.snapshot(4, T0 + 4_000);
+    expect(snap.requests).toBe(40);
+    expect(snap.rps).toBe(10);
   });
 });

@@ -110,8 +110,8 @@ export interface Req {
 
 /**
  * Requests started at `rps` with ±40 % jitter on the gap between them, in [from, to); `at(start)`
- * says what each request looked like. Like k6, a sample is stamped when the request completes
- * (start + duration). Returns the start instants.
+ * says what each request looked like. As the load engines do (the built-in one and k6), a sample
+ * is stamped when the request completes (start + duration). Returns the start instants.
  */
 export function load(
   store: SampleStore,

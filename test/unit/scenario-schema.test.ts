@@ -197,3 +197,174 @@ describe("profiles", () => {
     expect(() => profileByName("fast")).toThrow(/unknown profile "fast" \(known: real, ci\)/);
   });
 });
+
+describe("load.http (the built-in engine)", () => {
+  const problemsOf = (l: unknown) => {
+    try {
+      validateScenario({ ...minimal, load: l }, "h.ts");
+      return [];
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      return e.problems.map((p) => `${p.path}: ${p.message}`);
+    }
+  };
+  const httpOf = (o: Parameters<typeof load.http>[0]) => {
+    const s = validateScenario({ ...minimal, load: load.http(o) }, "h.ts");
+    if (s.load?.kind !== "http") throw new Error("not an http load");
+    return s.load;
+  };
+
+  it("takes rate and duration, with defaults for the rest", () => {
+    const l = httpOf({ target: "copilot", rate: 20, duration: "14m" });
+    expect(l).toEqual({
+      kind: "http",
+      target: "copilot",
+      rate: 20,
+      duration: 840_000,
+      request: { method: "GET", path: "/", headers: {} },
+      responseHeaders: [],
+      responseBody: false,
+      timeout: 10_000,
+      keepAlive: true,
+      tags: {},
+      failOn: ["5xx", "429", "network"],
+    });
+  });
+
+  it("takes stages (with or without a start rate) and rejects a duration beside them", () => {
+    const l = httpOf({
+      target: "copilot",
+      stages: [
+        { duration: "30s", target: 40 },
+        { duration: "1m", target: 0 },
+      ],
+    });
+    expect(l.stages).toEqual([
+      { duration: 30_000, target: 40 },
+      { duration: 60_000, target: 0 },
+    ]);
+    expect(l.rate).toBeUndefined();
+    expect(httpOf({ target: "copilot", rate: 5, stages: [{ duration: "1s", target: 3 }] }).rate).toBe(5);
+    expect(
+      problemsOf(
+        load.http({ target: "copilot", rate: 5, duration: "5s", stages: [{ duration: "1s", target: 3 }] }),
+      ),
+    ).toEqual(["load.duration: a staged load lasts the sum of its stages; leave duration out"]);
+    expect(problemsOf(load.http({ target: "copilot", stages: [] }))).toEqual([
+      "load.stages: Too small: expected array to have >=1 items",
+    ]);
+  });
+
+  it("says what is missing without rate and stages, at load.rate", () => {
+    expect(problemsOf(load.http({ target: "copilot" }))).toEqual([
+      "load.rate: a load needs rate (with duration) or stages",
+      "load.duration: a constant-rate load needs a duration",
+    ]);
+    expect(problemsOf(load.http({ target: "copilot", duration: "1m" }))).toEqual([
+      "load.rate: a load needs rate (with duration) or stages",
+    ]);
+    expect(problemsOf(load.http({ target: "copilot", rate: 0, duration: "1m" }))).toEqual([
+      "load.rate: Too small: expected number to be >0",
+    ]);
+  });
+
+  it("takes a request object (checked, method upper-cased) or a generator function (kept as is)", () => {
+    const obj = httpOf({
+      target: "copilot",
+      rate: 1,
+      duration: "1s",
+      request: { method: "post", path: "/v1/chat", body: { prompt: "hi" }, name: "chat" },
+    });
+    expect(obj.request).toEqual({
+      method: "POST",
+      path: "/v1/chat",
+      headers: {},
+      body: { prompt: "hi" },
+      name: "chat",
+    });
+    const gen = (i: number) => ({ path: `/v1/chat?i=${i}` });
+    expect(httpOf({ target: "copilot", rate: 1, duration: "1s", request: gen }).request).toBe(gen);
+    expect(
+      problemsOf({ kind: "http", target: "copilot", rate: 1, duration: "1s", request: { path: "v1" } }),
+    ).toEqual(["load.request.path: must start with /"]);
+    expect(
+      problemsOf({
+        kind: "http",
+        target: "copilot",
+        rate: 1,
+        duration: "1s",
+        request: { path: "/", verb: "GET" },
+      }),
+    ).toHaveLength(1);
+    const asString = problemsOf({
+      kind: "http",
+      target: "copilot",
+      rate: 1,
+      duration: "1s",
+      request: "GET /",
+    });
+    expect(asString).toHaveLength(1);
+    expect(asString[0]).toBe(
+      "load.request: must be a request { method, path, headers, body, name } or a function (i) => request",
+    );
+  });
+
+  it("wants record to be a function", () => {
+    const record = () => {};
+    expect(httpOf({ target: "copilot", rate: 1, duration: "1s", record }).record).toBe(record);
+    expect(
+      problemsOf({ kind: "http", target: "copilot", rate: 1, duration: "1s", record: "provider" }),
+    ).toEqual(["load.record: must be a function (res, emit) => void"]);
+  });
+
+  it("lower-cases responseHeaders and rejects empty names", () => {
+    expect(
+      httpOf({ target: "copilot", rate: 1, duration: "1s", responseHeaders: ["X-Provider", "x-cost-USD"] })
+        .responseHeaders,
+    ).toEqual(["x-provider", "x-cost-usd"]);
+    expect(
+      problemsOf(load.http({ target: "copilot", rate: 1, duration: "1s", responseHeaders: [""] })),
+    ).toEqual(["load.responseHeaders.0: Too small: expected string to have >=1 characters"]);
+  });
+
+  it("has a 10 s request timeout by default and takes durations for it", () => {
+    expect(httpOf({ target: "copilot", rate: 1, duration: "1s" }).timeout).toBe(10_000);
+    expect(httpOf({ target: "copilot", rate: 1, duration: "1s", timeout: "1.5s" }).timeout).toBe(1_500);
+    expect(
+      problemsOf(load.http({ target: "copilot", rate: 1, duration: "1s", timeout: "soon" })),
+    ).toHaveLength(1);
+  });
+
+  it("is scaled by the ci profile in duration and stages, never in its request timeout or rates", () => {
+    const constant = validateScenario(
+      { ...minimal, load: load.http({ target: "copilot", rate: 20, duration: "14m", timeout: "3s" }) },
+      "h.ts",
+    );
+    const ci = applyProfile(constant, profileByName("ci"));
+    expect(ci.load).toMatchObject({ kind: "http", duration: 28_000, rate: 20, timeout: 3_000 });
+
+    const staged = validateScenario(
+      {
+        ...minimal,
+        load: load.http({
+          target: "copilot",
+          rate: 5,
+          stages: [
+            { duration: "3m", target: 40 },
+            { duration: "30s", target: 0 },
+          ],
+        }),
+      },
+      "h.ts",
+    );
+    const sci = applyProfile(staged, profileByName("ci"));
+    if (sci.load?.kind !== "http") throw new Error("not an http load");
+    expect(sci.load.stages).toEqual([
+      { duration: 6_000, target: 40 },
+      { duration: 1_000, target: 0 },
+    ]);
+    expect(sci.load.duration).toBeUndefined();
+    expect(sci.load.rate).toBe(5);
+    expect(sci.load.timeout).toBe(10_000);
+  });
+});
