@@ -1,7 +1,7 @@
 // Contract between bench/run.ts and each bench/<name>.bench.ts module.
 // A bench module's default export runs its measurements and returns records; comparisons are
-// ratios taken within one run (harness+k6 vs k6 alone, proxy vs direct), never absolute timings
-// checked against the clock of another machine.
+// ratios taken within one run (harness + load engine vs the engine alone, proxy vs direct), never
+// absolute timings checked against the clock of another machine.
 
 export interface BenchRecord {
   /** e.g. "http-proxy.added_p50_ms", "ingest.lines_per_s". */
