@@ -1,8 +1,8 @@
 // Result ingestion throughput and SampleStore memory, on this thread, without a load running.
 // 1. The built-in engine's result lines (load-engine/: index, start ns, latency ns, status, error
 //    [, header values]): ≥ 1,000,000 synthetic lines in 64 KiB chunks through ResultLineParser and
-//    the per-result work runHttpLoad does (src/load/http-engine.ts onResult: counters, the
-//    http_req_duration sample, LiveStats, failure and error tallies) → results/s (target ≥ 500,000).
+//    runHttpLoad's own ResultSink (src/load/result-sink.ts: counters, the http_req_duration
+//    sample, LiveStats, failure and error tallies) → results/s (target ≥ 500,000).
 //    Plain lines without a record, and, as a second row, the chat load's lines (four response
 //    headers) with its `record` (scenarios/load/chat.ts, four more samples per response).
 // 2. Bytes per stored sample, and the store's size for a simulated one-hour run of the chat load at
@@ -13,13 +13,12 @@ import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { recordChat } from "../scenarios/load/chat.ts";
-import { failureClassifier } from "../src/engine/failures.ts";
-import { DROPPED } from "../src/load/http-engine.ts";
 import { K6Ingest } from "../src/load/ingest.ts";
 import { LiveStats } from "../src/load/live.ts";
 import { type LoadResult, ResultLineParser } from "../src/load/result-lines.ts";
-import { SampleStore, type Tags } from "../src/measure/samples.ts";
-import type { EmitSample, LoadRecorder, LoadRequest, LoadResponse } from "../src/scenario/schema.ts";
+import { ResultSink } from "../src/load/result-sink.ts";
+import { SampleStore } from "../src/measure/samples.ts";
+import type { LoadRecorder, LoadRequest } from "../src/scenario/schema.ts";
 import type { BenchContext, BenchRecord } from "./types.ts";
 
 const CHUNK = 64 * 1024;
@@ -67,74 +66,24 @@ function resultLines(n: number, headers: boolean, from = 0, startNs = 1_796_230_
 }
 
 /**
- * What runHttpLoad does with each result (src/load/http-engine.ts, onResult), minus the child
- * process: kept in step with it by hand. `record` given: the chat load's recorder, fed the same
- * LoadResponse runHttpLoad builds.
+ * What runHttpLoad does with each result: its ResultSink (src/load/result-sink.ts), minus the
+ * child process. `record` given: the chat load's recorder, fed the LoadResponse runHttpLoad builds.
  */
 function resultSink(store: SampleStore, record?: LoadRecorder, responseHeaders: string[] = []) {
-  const stats = { results: 0, requests: 0, dropped: 0, failures: 0, recordErrors: 0 };
-  const errorCounts = new Map<string, number>();
-  const isFailure = failureClassifier(FAIL_ON);
-  const live = new LiveStats({ failOn: FAIL_ON });
-  const loadTags: Tags = {};
-  const pending = record ? new Map<number, LoadRequest>() : undefined;
-  const tagCache = new Map<string, Tags>();
-  const tagsFor = (status: number, name: string | undefined): Tags => {
-    const key = `${status}\u0000${name ?? ""}`;
-    let t = tagCache.get(key);
-    if (!t) {
-      t = Object.freeze({ ...loadTags, ...(name ? { name } : {}), status: String(status) });
-      tagCache.set(key, t);
-    }
-    return t;
+  const sink = new ResultSink({
+    load: { tags: {}, failOn: [...FAIL_ON], responseHeaders, record, request: CHAT_REQUEST },
+    baseUrl: BASE,
+    store,
+    live: new LiveStats({ failOn: FAIL_ON }),
+  });
+  return {
+    stats: sink.counts,
+    // runHttpLoad keeps request i when it writes it to the engine; here, just before its result.
+    onResult: (r: LoadResult) => {
+      sink.sent(r.index, CHAT_REQUEST);
+      sink.onResult(r);
+    },
   };
-  const onResult = (r: LoadResult) => {
-    stats.results += 1;
-    // runHttpLoad sets pending when it writes request i to the engine; here, just before.
-    pending?.set(r.index, CHAT_REQUEST);
-    const req = pending?.get(r.index);
-    pending?.delete(r.index);
-    if (r.error === DROPPED) {
-      stats.dropped += 1;
-      store.add("dropped_requests", r.startMs, 1, loadTags);
-      return;
-    }
-    stats.requests += 1;
-    const end = r.startMs + r.latencyMs;
-    store.add("http_req_duration", end, r.latencyMs, tagsFor(r.status, req?.name));
-    live.record(end, r.latencyMs, r.status);
-    if (isFailure(r.status)) stats.failures += 1;
-    if (r.error) {
-      const kind = r.status ? r.error : r.error.replace(/^[A-Z]+ "[^"]*": /, "");
-      errorCounts.set(kind, (errorCounts.get(kind) ?? 0) + 1);
-    }
-    if (!record || !req) return;
-    const headers: Record<string, string> = {};
-    responseHeaders.forEach((h, k) => {
-      const v = r.headerValues[k];
-      if (v) headers[h] = v;
-    });
-    const res: LoadResponse = {
-      i: r.index,
-      request: req,
-      baseUrl: BASE,
-      status: r.status,
-      error: r.error,
-      startedAt: r.startMs,
-      latencyMs: r.latencyMs,
-      headers,
-      body: r.body === undefined ? undefined : Buffer.from(r.body, "base64").toString("utf8"),
-    };
-    const emit: EmitSample = (metric, value, tags, t) => store.add(metric, t ?? end, value, tags ?? {});
-    try {
-      const out = record(res, emit);
-      if (out && typeof (out as Promise<void>).then === "function")
-        throw new Error("async record in the bench");
-    } catch {
-      stats.recordErrors += 1;
-    }
-  };
-  return { stats, onResult };
 }
 
 function chunks(buf: Buffer): Buffer[] {

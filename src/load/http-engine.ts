@@ -3,29 +3,20 @@
 // (written to the engine's stdin with backpressure, so only a few thousand are ever ahead), reads
 // each result as it arrives, stores it as samples and hands it to the scenario's `record`.
 //
-// Samples, matching what the measurements read:
-// - http_req_duration{status, name?, …tags}: latency in ms, stamped when the request completed
-//   (start + latency), as k6 stamps its samples; measurements place a request at its start by
-//   subtracting its duration. status "0" is a request that got no response.
-// - dropped_requests: an arrival not sent because maxInFlight requests were in flight.
-// - whatever `record` emits, stamped at the request's completion unless it says otherwise.
-import { spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
+// Samples: see result-sink.ts.
+import { mkdirSync, writeFileSync } from "node:fs";
 import { setPriority, getPriority } from "node:os";
 import { join } from "node:path";
-import { failureClassifier } from "../engine/failures.ts";
-import type { SampleStore, Tags } from "../measure/samples.ts";
-import type {
-  EmitSample,
-  HttpLoad,
-  LoadRequest,
-  LoadResponse,
-  RequestGenerator,
-} from "../scenario/schema.ts";
+import type { SampleStore } from "../measure/samples.ts";
+import type { HttpLoad, LoadRequest, RequestGenerator } from "../scenario/schema.ts";
 import { resolveLoadEngine } from "./engine-bin.ts";
 import { maxInFlightOf, plannedRequests, ratePlan, type RateStage } from "./http-plan.ts";
 import { LiveStats } from "./live.ts";
-import { type LoadResult, ResultLineParser } from "./result-lines.ts";
+import { startLoadProcess } from "./load-process.ts";
+import { ResultLineParser } from "./result-lines.ts";
+import { ResultSink } from "./result-sink.ts";
+
+export { DROPPED } from "./result-sink.ts";
 
 export interface RunHttpLoadOptions {
   load: HttpLoad;
@@ -134,130 +125,51 @@ export async function runHttpLoad(o: RunHttpLoadOptions): Promise<HttpLoadRunRes
   const args = ["-plan", JSON.stringify(enginePlan)];
   const stderrPath = join(o.outDir, "load.stderr.log");
   const summaryPath = join(o.outDir, "load.summary.json");
-  const stderrLog = createWriteStream(stderrPath);
-  let stderrTail = "";
 
-  const stats: HttpLoadStats = {
-    planned,
-    generated: 0,
-    results: 0,
-    requests: 0,
-    dropped: 0,
-    failures: 0,
-    recordErrors: 0,
-    malformed: 0,
-  };
-  let scenarioError: string | undefined;
-  const errorCounts = new Map<string, number>();
-  const isFailure = failureClassifier(load.failOn);
   const live = new LiveStats({ failOn: load.failOn });
+  const sink = new ResultSink({ load, baseUrl: base, store: o.store, live });
+  const parser = new ResultLineParser(sink.onResult);
   const generate: RequestGenerator =
     typeof load.request === "function" ? load.request : () => load.request as LoadRequest;
-  const recorder = load.record;
-  // Requests waiting for their result, for `record` and the `name` tag of generated requests; at
-  // most the prefetch depth plus in-flight.
-  const pending = recorder || typeof load.request === "function" ? new Map<number, LoadRequest>() : undefined;
-  const recordsRunning = new Set<Promise<void>>();
-
-  // Tag sets repeat (a few statuses × names); build each once.
-  const tagCache = new Map<string, Tags>();
-  const tagsFor = (status: number, name: string | undefined): Tags => {
-    const key = `${status}\u0000${name ?? ""}`;
-    let t = tagCache.get(key);
-    if (!t) {
-      t = Object.freeze({ ...load.tags, ...(name ? { name } : {}), status: String(status) });
-      tagCache.set(key, t);
-    }
-    return t;
-  };
-
-  const staticName = typeof load.request === "function" ? undefined : load.request.name;
-  const onResult = (r: LoadResult) => {
-    stats.results += 1;
-    const req = pending?.get(r.index);
-    pending?.delete(r.index);
-    if (r.error === DROPPED) {
-      stats.dropped += 1;
-      o.store.add("dropped_requests", r.startMs, 1, load.tags);
-      return;
-    }
-    stats.requests += 1;
-    const end = r.startMs + r.latencyMs;
-    o.store.add("http_req_duration", end, r.latencyMs, tagsFor(r.status, req?.name ?? staticName));
-    live.record(end, r.latencyMs, r.status);
-    if (isFailure(r.status)) stats.failures += 1;
-    if (r.error) {
-      // Go's client error names the request as `Post "url#i": …`: cut it, so one cause counts once.
-      let kind = r.status ? r.error : r.error.replace(/^[A-Za-z]+ "[^"]*": /, "");
-      // Some texts carry a local port (connection resets): bound the distinct ones kept.
-      if (!errorCounts.has(kind) && errorCounts.size >= MAX_ERROR_KINDS) kind = "(other errors)";
-      errorCounts.set(kind, (errorCounts.get(kind) ?? 0) + 1);
-    }
-    if (!recorder || !req) return;
-    const headers: Record<string, string> = {};
-    load.responseHeaders.forEach((h, k) => {
-      const v = r.headerValues[k];
-      if (v) headers[h] = v;
-    });
-    const res: LoadResponse = {
-      i: r.index,
-      request: req,
-      baseUrl: base,
-      status: r.status,
-      error: r.error,
-      startedAt: r.startMs,
-      latencyMs: r.latencyMs,
-      headers,
-      body: r.body === undefined ? undefined : Buffer.from(r.body, "base64").toString("utf8"),
-    };
-    const emit: EmitSample = (metric, value, tags, t) => o.store.add(metric, t ?? end, value, tags ?? {});
-    const failed = (err: unknown) => {
-      stats.recordErrors += 1;
-      scenarioError ??= `load.record threw for request ${r.index}: ${(err as Error)?.message ?? String(err)}`;
-    };
-    try {
-      const out = recorder(res, emit);
-      if (out && typeof (out as Promise<void>).then === "function") {
-        const p: Promise<void> = (out as Promise<void>).catch(failed).finally(() => recordsRunning.delete(p));
-        recordsRunning.add(p);
-      }
-    } catch (err) {
-      failed(err);
-    }
-  };
-  const parser = new ResultLineParser(onResult);
+  let generated = 0;
+  let generatorError: string | undefined;
 
   const started = performance.now();
-  // Own process group: a terminal's Ctrl-C reaches the harness only, which stops the engine once.
-  const child = spawn(bin, args, { stdio: ["pipe", "pipe", "pipe"], detached: true });
-  const enginePriority = raisePriority(child.pid);
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
-  child.stdout.on("data", (chunk: Buffer) => parser.write(chunk));
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderrLog.write(chunk);
-    stderrTail = (stderrTail + chunk.toString("utf8")).slice(-4_000);
-  });
-  // The engine closes stdin when it stops early; a write after that is expected, not an error.
-  child.stdin.on("error", () => {});
-
   let feeding = true;
-  let generatorFailed = false;
+  const engine = startLoadProcess({
+    what: "the load engine",
+    bin,
+    args,
+    stdin: "pipe",
+    stderrLog: stderrPath,
+    signal: o.signal,
+    graceMs: o.graceMs ?? defaultGraceMs(stages, load.timeout),
+    onStop: () => {
+      feeding = false;
+    },
+  });
+  const { child } = engine;
+  const stdin = child.stdin as NonNullable<typeof child.stdin>;
+  const enginePriority = raisePriority(child.pid);
+  child.stdout?.on("data", (chunk: Buffer) => parser.write(chunk));
+  // The engine closes stdin when it stops early; a write after that is expected, not an error.
+  stdin.on("error", () => {});
+
   /** Resolves when the engine wants more input, or when its stdin is gone (it stopped early). */
   const writable = () =>
     new Promise<void>((resume) => {
       const done = () => {
-        child.stdin.off("drain", done);
-        child.stdin.off("close", done);
+        stdin.off("drain", done);
+        stdin.off("close", done);
         resume();
       };
-      child.stdin.on("drain", done);
-      child.stdin.on("close", done);
+      stdin.on("drain", done);
+      stdin.on("close", done);
     });
   const feed = async () => {
     let i = 0;
     try {
-      while (feeding && i < planned && !child.stdin.destroyed) {
+      while (feeding && i < planned && !stdin.destroyed) {
         let chunk = "";
         const stop = Math.min(planned, i + BATCH);
         for (; i < stop; i++) {
@@ -275,98 +187,61 @@ export async function runHttpLoad(o: RunHttpLoadOptions): Promise<HttpLoadRunRes
             }
           } catch (err) {
             // A generator that throws or returns no request stops the load: the scenario is ERROR.
-            scenarioError ??=
+            generatorError =
               err instanceof Error && err.message.startsWith("load.request(")
                 ? err.message
                 : `load.request(${i}) threw: ${(err as Error)?.message ?? String(err)}`;
-            generatorFailed = true;
             feeding = false;
             break;
           }
-          pending?.set(i, req);
+          sink.sent(i, req);
           chunk += line;
         }
-        stats.generated = i;
-        if (chunk && !child.stdin.write(chunk)) await writable();
+        generated = i;
+        if (chunk && !stdin.write(chunk)) await writable();
       }
       // Only the generator's own failure stops the load; a `record` that threw is counted, not fatal.
-      if (generatorFailed) onAbort();
+      if (generatorError !== undefined) engine.stop();
     } finally {
       // The plan's requests are all written: end of input lets the engine stop when they are sent.
-      child.stdin.end();
+      stdin.end();
     }
-  };
-
-  let aborted = false;
-  let killed = false;
-  let abortedAt = 0;
-  let killTimer: NodeJS.Timeout | undefined;
-  const onAbort = () => {
-    feeding = false;
-    if (aborted || child.exitCode !== null || child.signalCode !== null) return;
-    aborted = true;
-    abortedAt = performance.now();
-    child.kill("SIGINT");
-    killTimer = setTimeout(() => {
-      if (child.exitCode === null && child.signalCode === null) {
-        killed = true;
-        child.kill("SIGKILL");
-      }
-    }, o.graceMs ?? defaultGraceMs(stages, load.timeout));
   };
   const progress = o.onProgress ? setInterval(() => o.onProgress?.(live), 1_000) : undefined;
 
   try {
-    const exit = await new Promise<{ code: number | null; signal: string | null }>((resolveExit, reject) => {
-      child.once("error", (err) =>
-        reject(new Error(`could not start the load engine (${bin}): ${err.message}`)),
-      );
-      // 'close' fires after stdout has been read to the end, so every result is in.
-      child.once("close", (code, sig) => resolveExit({ code, signal: sig }));
-      if (o.signal?.aborted) onAbort();
-      else o.signal?.addEventListener("abort", onAbort, { once: true });
-      void feed();
-    });
-    const ended = performance.now();
+    void feed();
+    const exit = await engine.exit;
+    const durationMs = performance.now() - started;
     parser.end();
-    stats.malformed = parser.malformed;
-    // Asynchronous records (a follow-up request) finish before the load counts as done.
-    await Promise.race([Promise.allSettled([...recordsRunning]), sleep(load.timeout)]);
-    await new Promise<void>((r) => stderrLog.end(r));
-    const durationMs = ended - started;
+    await sink.settled(load.timeout);
+    const stats: HttpLoadStats = { planned, generated, ...sink.counts, malformed: parser.malformed };
     const summary = {
       engine: bin,
       plan: { stages, planned, maxInFlight, timeoutMs: load.timeout, keepAlive: load.keepAlive },
       enginePriority: enginePriority ?? "as the harness (raising it is not permitted)",
       ...stats,
       achievedRps: stats.results / Math.max(0.001, durationMs / 1000),
-      aborted,
-      errors: [...errorCounts.entries()]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 20)
-        .map(([error, count]) => ({ error, count })),
+      aborted: exit.aborted,
+      errors: sink.topErrors(),
     };
     writeFileSync(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
     return {
       exitCode: exit.code,
       signal: exit.signal,
-      aborted,
-      killed,
-      stopMs: aborted ? ended - abortedAt : undefined,
+      aborted: exit.aborted,
+      killed: exit.killed,
+      stopMs: exit.stopMs,
       durationMs,
       command: [bin, ...args],
       stats,
-      scenarioError,
+      scenarioError: generatorError ?? sink.recordError,
       files: { stderr: stderrPath, summary: summaryPath },
-      stderrTail: stderrTail.trim().split("\n").slice(-10).join("\n"),
+      stderrTail: exit.stderrTail,
     };
   } finally {
     feeding = false;
-    if (killTimer) clearTimeout(killTimer);
     if (progress) clearInterval(progress);
-    o.signal?.removeEventListener("abort", onAbort);
-    process.removeListener("exit", killOnExit);
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
 }
 
@@ -390,9 +265,6 @@ function raisePriority(pid: number | undefined): number | undefined {
   }
 }
 
-/** Distinct error texts counted for load.summary.json; the rest are counted together. */
-const MAX_ERROR_KINDS = 200;
-
 /**
  * How long a stopping engine may take: requests in flight finish or time out, and Vegeta's pacer
  * sleeps out the gap to the next arrival before it sees the stop (up to 1/rate at a low rate).
@@ -401,11 +273,4 @@ function defaultGraceMs(stages: readonly RateStage[], timeoutMs: number): number
   const lowest = Math.min(...stages.flatMap((s) => [s.from, s.to]).filter((r) => r > 0));
   const gapMs = Number.isFinite(lowest) ? Math.min(60_000, 1_000 / lowest) : 0;
   return timeoutMs + 2_000 + gapMs;
-}
-
-/** The engine's error text for an arrival it did not send (load-engine/main.go). */
-export const DROPPED = "gameday: dropped, max in-flight reached";
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }

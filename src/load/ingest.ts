@@ -1,9 +1,9 @@
 // Streaming ingest of k6's NDJSON output (`--out json=-`) into the SampleStore while k6 runs.
-// Chunks arrive at arbitrary byte boundaries; lines are cut here, a torn tail waits for the next
+// Chunks arrive at arbitrary byte boundaries; LineSplitter cuts lines, a torn tail waits for the next
 // chunk. Most lines are k6 built-ins the harness never reads (≈ 12 per request), so the metric name
 // is read by position first and those lines are skipped without JSON.parse; timestamps are parsed
 // by hand because Date.parse is slow and drops the sub-millisecond part.
-import { StringDecoder } from "node:string_decoder";
+import { LineSplitter } from "./line-splitter.ts";
 import type { SampleStore, Tags } from "../measure/samples.ts";
 
 /** k6 built-in metrics skipped unless asked for; http_req_duration is always kept. */
@@ -104,9 +104,14 @@ export class K6Ingest {
   readonly #skip: Set<string>;
   readonly #onRequest: IngestOptions["onRequest"];
   readonly #onText: IngestOptions["onText"];
-  readonly #decoder = new StringDecoder("utf8");
-  #carry = "";
-  #discarding = false;
+  readonly #lines = new LineSplitter(
+    MAX_LINE,
+    (s, start, end) => this.#line(s, start, end),
+    () => {
+      this.stats.malformed += 1;
+      this.stats.lines += 1;
+    },
+  );
   readonly #time = new K6TimeParser();
   readonly #tagCache = new Map<string, Tags>();
 
@@ -120,38 +125,13 @@ export class K6Ingest {
 
   /** Feeds one chunk of k6 output; complete lines are ingested now, a torn tail is kept. */
   write(chunk: Uint8Array | string): void {
-    let text: string;
-    if (typeof chunk === "string") {
-      text = chunk;
-      this.stats.bytes += Buffer.byteLength(chunk);
-    } else {
-      text = this.#decoder.write(chunk as Buffer);
-      this.stats.bytes += chunk.byteLength;
-    }
-    const s = this.#carry.length > 0 ? this.#carry + text : text;
-    let pos = 0;
-    for (;;) {
-      const nl = s.indexOf("\n", pos);
-      if (nl < 0) break;
-      if (this.#discarding) this.#discarding = false;
-      else this.#line(s, pos, nl);
-      pos = nl + 1;
-    }
-    this.#carry = pos === 0 ? s : s.slice(pos);
-    if (this.#carry.length > MAX_LINE) {
-      this.stats.malformed += 1;
-      this.stats.lines += 1;
-      this.#carry = "";
-      this.#discarding = true;
-    }
+    this.stats.bytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.byteLength;
+    this.#lines.write(chunk);
   }
 
   /** Flushes a final line without a newline. Returns the stats. */
   end(): IngestStats {
-    const rest = this.#carry + this.#decoder.end();
-    this.#carry = "";
-    if (rest.length > 0 && !this.#discarding) this.#line(rest, 0, rest.length);
-    this.#discarding = false;
+    this.#lines.end();
     return this.stats;
   }
 

@@ -2,12 +2,12 @@
 // k6 writes NDJSON to stdout (`--out json=-`); its text summary follows on stdout only after the
 // JSON output is closed (k6 stops outputs before the summary), so the two never interleave.
 // Stderr (k6's log) and the JSON summary go to files in the run folder.
-import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { SampleStore } from "../measure/samples.ts";
 import type { K6Load } from "../scenario/schema.ts";
 import { isExecutable, onPath } from "./engine-bin.ts";
+import { startLoadProcess } from "./load-process.ts";
 import { type IngestStats, K6Ingest } from "./ingest.ts";
 import { writeK6Config } from "./k6-options.ts";
 import { LiveStats } from "./live.ts";
@@ -112,63 +112,32 @@ export async function runK6(o: RunK6Options): Promise<K6RunResult> {
     onRequest: (t, d, status) => live.record(t, d, status),
     onText: (line) => stdoutLog.write(`${line}\n`),
   });
-  const stderrLog = createWriteStream(stderrPath);
-  let stderrTail = "";
-
   const started = performance.now();
-  // Own process group: a terminal Ctrl+C reaches the harness only, which then stops k6 exactly
-  // once (a second SIGINT would make k6 exit at once without flushing).
-  const child = spawn(bin, args, {
-    cwd: o.outDir,
-    env: { ...process.env, K6_AUTO_EXTENSION_RESOLUTION: "false" },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
+  const k6 = startLoadProcess({
+    what: "k6",
+    bin,
+    args,
+    spawn: { cwd: o.outDir, env: { ...process.env, K6_AUTO_EXTENSION_RESOLUTION: "false" } },
+    stdin: "ignore",
+    stderrLog: stderrPath,
+    signal: o.signal,
+    graceMs: o.graceMs ?? 5_000,
   });
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
-
-  child.stdout.on("data", (chunk: Buffer) => ingest.write(chunk));
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderrLog.write(chunk);
-    stderrTail = (stderrTail + chunk.toString("utf8")).slice(-4_000);
-  });
-
-  let aborted = false;
-  let killed = false;
-  let abortedAt = 0;
-  let killTimer: NodeJS.Timeout | undefined;
-  const onAbort = () => {
-    if (aborted || child.exitCode !== null || child.signalCode !== null) return;
-    aborted = true;
-    abortedAt = performance.now();
-    child.kill("SIGINT");
-    killTimer = setTimeout(() => {
-      if (child.exitCode === null && child.signalCode === null) {
-        killed = true;
-        child.kill("SIGKILL");
-      }
-    }, o.graceMs ?? 5_000);
-  };
+  k6.child.stdout?.on("data", (chunk: Buffer) => ingest.write(chunk));
   const progress = o.onProgress ? setInterval(() => o.onProgress?.(live), 1_000) : undefined;
 
   try {
-    const exit = await new Promise<{ code: number | null; signal: string | null }>((resolveExit, reject) => {
-      child.once("error", (err) => reject(new Error(`could not start k6 (${bin}): ${err.message}`)));
-      // 'close' fires after stdout has been read to the end, so every sample is ingested.
-      child.once("close", (code, sig) => resolveExit({ code, signal: sig }));
-      if (o.signal?.aborted) onAbort();
-      else o.signal?.addEventListener("abort", onAbort, { once: true });
-    });
-    const ended = performance.now();
+    const exit = await k6.exit;
+    const durationMs = performance.now() - started;
     const stats = ingest.end();
-    await Promise.all([closeStream(stdoutLog), closeStream(stderrLog)]);
+    await closeStream(stdoutLog);
     return {
       exitCode: exit.code,
       signal: exit.signal,
-      aborted,
-      killed,
-      stopMs: aborted ? ended - abortedAt : undefined,
-      durationMs: ended - started,
+      aborted: exit.aborted,
+      killed: exit.killed,
+      stopMs: exit.stopMs,
+      durationMs,
       command: [bin, ...args],
       ingest: stats,
       failures: live.totalFailures,
@@ -178,14 +147,10 @@ export async function runK6(o: RunK6Options): Promise<K6RunResult> {
         stderr: stderrPath,
         stdout: stdoutPath,
       },
-      stderrTail: stderrTail.trim().split("\n").slice(-10).join("\n"),
+      stderrTail: exit.stderrTail,
     };
   } finally {
-    if (killTimer) clearTimeout(killTimer);
     if (progress) clearInterval(progress);
-    o.signal?.removeEventListener("abort", onAbort);
-    process.removeListener("exit", killOnExit);
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
 }
 

@@ -1,9 +1,9 @@
-// The built-in engine's result stream: one tab-separated line per request, cut from chunks that
+// The built-in engine's result stream: one tab-separated line per request, cut by LineSplitter from chunks that
 // arrive at any byte boundary (a torn tail waits for the next chunk). Parsing is by hand, without
 // JSON, because this sits on the per-request path of every run:
 //   #gameday-load \t 1 \t index \t start_ns \t latency_ns \t status \t error [\t h:<name>…] [\t body]
 //   <index> \t <start, unix ns> \t <latency, ns> \t <status> \t <error> [\t <header value>…] [\t <body, base64>]
-import { StringDecoder } from "node:string_decoder";
+import { LineSplitter } from "./line-splitter.ts";
 
 export interface LoadResult {
   /** The request's index; -1 when the engine could not tell (the request was never built). */
@@ -32,49 +32,30 @@ const MAX_LINE = 1 << 20;
 export class ResultLineParser {
   columns: ResultColumns | undefined;
   malformed = 0;
-  readonly #decoder = new StringDecoder("utf8");
   readonly #onResult: (r: LoadResult) => void;
-  #carry = "";
-  /** Inside an over-long line (already counted): everything up to the next newline goes. */
-  #discarding = false;
+  readonly #lines: LineSplitter;
 
   constructor(onResult: (r: LoadResult) => void) {
     this.#onResult = onResult;
+    this.#lines = new LineSplitter(
+      MAX_LINE,
+      (s, start, end) => this.#line(s, start, end),
+      () => {
+        this.malformed += 1;
+      },
+    );
   }
 
   write(chunk: Buffer | string): void {
-    const text = typeof chunk === "string" ? chunk : this.#decoder.write(chunk);
-    const s = this.#carry.length > 0 ? this.#carry + text : text;
-    let pos = 0;
-    for (;;) {
-      const nl = s.indexOf("\n", pos);
-      if (nl < 0) break;
-      if (this.#discarding) this.#discarding = false;
-      else if (nl > pos) this.#line(s, pos, nl);
-      pos = nl + 1;
-    }
-    this.#carry = pos === 0 ? s : s.slice(pos);
-    if (this.#carry.length > MAX_LINE) {
-      // Counted once, however many chunks the line spans; its tail is not read as a line of its own.
-      if (!this.#discarding) this.malformed += 1;
-      this.#carry = "";
-      this.#discarding = true;
-    }
+    this.#lines.write(chunk);
   }
 
   end(): void {
-    const rest = this.#carry + this.#decoder.end();
-    this.#carry = "";
-    if (rest.length > 0 && !this.#discarding) this.#line(rest, 0, rest.length);
-    this.#discarding = false;
+    this.#lines.end();
   }
 
   #line(s: string, start: number, end: number): void {
-    if (end - start > MAX_LINE) {
-      // The same verdict whether the line came whole or torn across chunks.
-      this.malformed += 1;
-      return;
-    }
+    if (end <= start) return;
     if (this.columns === undefined) {
       const line = s.slice(start, end);
       if (!line.startsWith(MAGIC)) {

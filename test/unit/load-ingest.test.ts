@@ -126,6 +126,19 @@ describe("K6Ingest", () => {
     ]);
   });
 
+  it("drops an over-long line once, whole or torn across chunks, and reads the lines around it", () => {
+    const long = `{"metric":"http_req_duration","type":"Point","data":{"x":"${"A".repeat((1 << 20) + 10)}"}}\n`;
+    const text = ndjson(2) + long + ndjson(2);
+    for (const chunk of [text.length, 300_000, 65_536]) {
+      const store = new SampleStore();
+      const ing = new K6Ingest({ store });
+      for (let i = 0; i < text.length; i += chunk) ing.write(text.slice(i, i + chunk));
+      const stats = ing.end();
+      expect(stats.malformed).toBe(1);
+      expect(store.count("http_req_duration")).toBe(4);
+    }
+  });
+
   it("gives the same samples whatever the chunk boundaries, including inside a UTF-8 character", () => {
     const bytes = Buffer.from(ndjson(12));
     const whole = new SampleStore();
