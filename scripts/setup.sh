@@ -59,17 +59,21 @@ else
 fi
 
 # --- Go-built tools -------------------------------------------------------------------------------
+# linked_override NAME ENV_OVERRIDE: links the binary the variable names, if set; fails otherwise.
+linked_override() {
+  local name=$1 override=$2
+  local overridden="${!override:-}"
+  [ -n "$overridden" ] || return 1
+  [ -x "$overridden" ] || die "$override=$overridden is not an executable file"
+  ln -sf "$overridden" "$tools/bin/$name"
+  say "$name from \$$override ($overridden)"
+}
+
 # go_tool NAME MODULE_PATH VERSION ENV_OVERRIDE
 go_tool() {
   local name=$1 pkg=$2 version=$3 override=$4
   local dest="$tools/bin/$name"
-  local overridden="${!override:-}"
-  if [ -n "$overridden" ]; then
-    [ -x "$overridden" ] || die "$override=$overridden is not an executable file"
-    ln -sf "$overridden" "$dest"
-    say "$name from \$$override ($overridden)"
-    return
-  fi
+  linked_override "$name" "$override" && return
   local cached="$cache/$name-$version/$name"
   if [ ! -x "$cached" ]; then
     if ! command -v go >/dev/null; then
@@ -96,12 +100,7 @@ go_tool() {
 # module). Cached by the hash of its sources and the Go version.
 load_engine() {
   local dest="$tools/bin/gameday-load"
-  if [ -n "${GAMEDAY_LOAD_BIN:-}" ]; then
-    [ -x "$GAMEDAY_LOAD_BIN" ] || die "GAMEDAY_LOAD_BIN=$GAMEDAY_LOAD_BIN is not an executable file"
-    ln -sf "$GAMEDAY_LOAD_BIN" "$dest"
-    say "gameday-load from \$GAMEDAY_LOAD_BIN ($GAMEDAY_LOAD_BIN)"
-    return
-  fi
+  linked_override gameday-load GAMEDAY_LOAD_BIN && return
   command -v go >/dev/null || die "the built-in load engine is built with Go: install Go (1.22+), or set GAMEDAY_LOAD_BIN to a gameday-load binary"
   local hash
   hash=$( (go version; cat load-engine/go.mod load-engine/go.sum load-engine/*.go) | sha256sum | cut -c1-16)

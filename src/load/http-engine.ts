@@ -12,7 +12,7 @@ import type { HttpLoad, LoadRequest, RequestGenerator } from "../scenario/schema
 import { resolveLoadEngine } from "./engine-bin.ts";
 import { maxInFlightOf, plannedRequests, ratePlan, type RateStage } from "./http-plan.ts";
 import { LiveStats } from "./live.ts";
-import { startLoadProcess } from "./load-process.ts";
+import { type LoadRunOutcome, startLoadProcess } from "./load-process.ts";
 import { ResultLineParser } from "./result-lines.ts";
 import { ResultSink } from "./result-sink.ts";
 
@@ -49,20 +49,11 @@ export interface HttpLoadStats {
   malformed: number;
 }
 
-export interface HttpLoadRunResult {
-  exitCode: number | null;
-  signal: string | null;
-  aborted: boolean;
-  killed: boolean;
-  /** Abort → engine exit, ms; undefined when not aborted. */
-  stopMs: number | undefined;
-  durationMs: number;
-  command: string[];
+export interface HttpLoadRunResult extends LoadRunOutcome {
   stats: HttpLoadStats;
   /** First failure of the request generator or of `record`, when there was one. */
   scenarioError: string | undefined;
   files: { stderr: string; summary: string };
-  stderrTail: string;
 }
 
 /** Bodies handed to `record` are cut here; the engine reads the rest and throws it away. */

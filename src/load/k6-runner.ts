@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import type { SampleStore } from "../measure/samples.ts";
 import type { K6Load } from "../scenario/schema.ts";
 import { isExecutable, onPath } from "./engine-bin.ts";
-import { startLoadProcess } from "./load-process.ts";
+import { type LoadRunOutcome, startLoadProcess } from "./load-process.ts";
 import { type IngestStats, K6Ingest } from "./ingest.ts";
 import { writeK6Config } from "./k6-options.ts";
 import { LiveStats } from "./live.ts";
@@ -32,23 +32,11 @@ export interface RunK6Options {
   keepBuiltins?: readonly string[];
 }
 
-export interface K6RunResult {
-  exitCode: number | null;
-  signal: string | null;
-  /** The run was aborted through the AbortSignal. */
-  aborted: boolean;
-  /** k6 did not stop within the grace period and was SIGKILLed. */
-  killed: boolean;
-  /** Abort → exit, ms; undefined when not aborted. */
-  stopMs: number | undefined;
-  durationMs: number;
-  command: string[];
+export interface K6RunResult extends LoadRunOutcome {
   ingest: IngestStats;
   /** Requests that count as failures per `load.failOn`. */
   failures: number;
   files: { config: string; summary: string | undefined; stderr: string; stdout: string };
-  /** Last lines of k6's stderr, for error messages. */
-  stderrTail: string;
 }
 
 export class K6NotFoundError extends Error {

@@ -34,6 +34,22 @@ export interface LoadProcessExit {
   stderrTail: string;
 }
 
+/** What a load run reports of its process, the same for the engine and k6. */
+export interface LoadRunOutcome {
+  exitCode: number | null;
+  signal: string | null;
+  /** The run was aborted through the AbortSignal (or stopped by the harness). */
+  aborted: boolean;
+  /** The process did not stop within the grace period and was SIGKILLed. */
+  killed: boolean;
+  /** Abort → exit, ms; undefined when not aborted. */
+  stopMs: number | undefined;
+  durationMs: number;
+  command: string[];
+  /** Last lines of the process's stderr, for error messages. */
+  stderrTail: string;
+}
+
 export interface LoadProcess {
   child: ChildProcess;
   /** Resolves once the process has exited and its stdout was read to the end. */
