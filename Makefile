@@ -6,7 +6,7 @@ NODE := node --disable-warning=ExperimentalWarning
 .PHONY: setup test gameday bench lint typecheck licences clean help
 
 help:
-	@echo "make setup      install Node 24 (if needed), npm deps, the load engine (Go, on Vegeta), Toxiproxy, Debian packages (redis, prometheus, alertmanager, chromium, wrk)"
+	@echo "make setup      install Node 24 (if needed), npm deps, the load engine (Go, on Vegeta), Toxiproxy, actionlint, Debian packages (redis, prometheus, alertmanager, chromium, wrk, postgresql-15)"
 	@echo "make gameday    bring up the reference stack and run every bundled scenario (ci profile)"
 	@echo "make test       run every test suite; ends with 'N passed, N failed'"
 	@echo "make bench      run the benchmarks; results in bench/results/ and bench/README.md"

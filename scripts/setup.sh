@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # make setup: idempotent and cached. Installs what gameday needs into .tools/ (Node 24 when the
 # system Node is older than 22, the built-in load engine (load-engine/, on Vegeta) built with
-# `go build`, Toxiproxy built with `go install` at a pinned version) and the Debian packages it
-# drives (redis-server, prometheus, prometheus-alertmanager; chromium and wrk for tests and
-# benchmarks). k6 is never installed: it is AGPL-3.0; a k6 load runs the user's own k6.
+# `go build`, Toxiproxy and actionlint built with `go install` at pinned versions) and the Debian
+# packages it drives (redis-server, prometheus, prometheus-alertmanager; chromium and wrk for tests
+# and benchmarks; postgresql-15 for the tests of the shared run-history store). No Debian package's
+# own service is started, PostgreSQL's included: the tests start their own servers. k6 is never
+# installed: it is AGPL-3.0; a k6 load runs the user's own k6.
 # Builds are cached per version in a user cache folder, so a fresh clone on the same machine
 # reuses them; a second run with nothing changed takes a few seconds.
 set -euo pipefail
@@ -82,7 +84,7 @@ go_tool() {
         say "$name from PATH ($(command -v "$name")); Go is not installed, so the pinned $version was not built"
         return
       fi
-      die "$name $version is needed: install Go (1.22+) so setup can build it with 'go install', or set $override to a $name binary"
+      die "$name $version is needed: install Go (1.25+) so setup can build it with 'go install', or set $override to a $name binary"
     fi
     say "building $name $version with go install ($pkg) — a few minutes the first time"
     local gobin
@@ -101,7 +103,7 @@ go_tool() {
 load_engine() {
   local dest="$tools/bin/gameday-load"
   linked_override gameday-load GAMEDAY_LOAD_BIN && return
-  command -v go >/dev/null || die "the built-in load engine is built with Go: install Go (1.22+), or set GAMEDAY_LOAD_BIN to a gameday-load binary"
+  command -v go >/dev/null || die "the built-in load engine is built with Go: install Go (1.25+), or set GAMEDAY_LOAD_BIN to a gameday-load binary"
   local hash
   hash=$( (go version; cat load-engine/go.mod load-engine/go.sum load-engine/*.go) | sha256sum | cut -c1-16)
   local cached="$cache/gameday-load-$hash/gameday-load"
@@ -117,25 +119,44 @@ load_engine() {
 load_engine
 go_tool toxiproxy-server "$TOXIPROXY_MODULE/cmd/server" "$TOXIPROXY_VERSION" TOXIPROXY_SERVER_BIN
 go_tool toxiproxy-cli "$TOXIPROXY_MODULE/cmd/cli" "$TOXIPROXY_VERSION" TOXIPROXY_CLI_BIN
+go_tool actionlint "$ACTIONLINT_MODULE/cmd/actionlint" "$ACTIONLINT_VERSION" ACTIONLINT_BIN
 
 # --- Debian packages --------------------------------------------------------------------------------
+# debian_present PACKAGE: whether the package's program is installed. Each package is named after
+# its program on PATH, except postgresql-N, whose programs live off PATH in /usr/lib/postgresql/N/bin
+# (PATH only has postgresql-common's wrappers, which exist without any server version installed).
+debian_present() {
+  case $1 in
+    postgresql-[0-9]*) [ -x "/usr/lib/postgresql/${1#postgresql-}/bin/initdb" ] ;;
+    *) command -v "$1" >/dev/null ;;
+  esac
+}
 missing=()
 for pkg in $DEBIAN_PACKAGES; do
-  bin=$pkg
-  [ "$pkg" = prometheus-alertmanager ] && bin=prometheus-alertmanager
-  command -v "$bin" >/dev/null || missing+=("$pkg")
+  debian_present "$pkg" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "apt-get install ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
-    # policy-rc.d keeps the packages' own services from starting: gameday starts them itself.
+    # policy-rc.d keeps the packages' own services from starting: gameday starts them itself. That
+    # covers PostgreSQL too: its package creates a "main" cluster (port 5432) but cannot start it,
+    # and nothing of gameday uses that cluster. The trap removes a policy-rc.d we created even when
+    # apt-get fails, so it never goes on blocking the machine's services.
     policy=/usr/sbin/policy-rc.d
     created_policy=0
-    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; created_policy=1; fi
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy"
+      chmod +x "$policy"
+      created_policy=1
+      trap 'rm -f "$policy"' EXIT
+    fi
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    [ $created_policy = 1 ] && rm -f "$policy"
+    if [ $created_policy = 1 ]; then rm -f "$policy"; trap - EXIT; fi
+    for pkg in "${missing[@]}"; do
+      debian_present "$pkg" || die "apt-get installed $pkg but its program is still missing"
+    done
   else
     die "missing ${missing[*]}: install them (Debian/Ubuntu: sudo apt-get install ${missing[*]})"
   fi

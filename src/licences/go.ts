@@ -1,7 +1,7 @@
 // Go modules compiled into the Go-built tools in .tools/bin (gameday-load, toxiproxy-server,
-// toxiproxy-cli): `go version -m` lists each binary's main module and dependencies (with any
-// `=>` replacement); each module's licence is read from its source in the module cache (or from
-// `go mod download -json`), its licence files classified by text.ts. The Go standard library,
+// toxiproxy-cli, actionlint): `go version -m` lists each binary's main module and dependencies
+// (with any `=>` replacement); each module's licence is read from its source in the module cache (or
+// from `go mod download -json`), its licence files classified by text.ts. The Go standard library,
 // compiled into every one of them, is checked from GOROOT's LICENSE.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
@@ -12,8 +12,16 @@ import { licenceFiles, readLicenceFiles } from "./licence-files.ts";
 import { deniedGoModule } from "./policy.ts";
 import { allOf } from "./spdx.ts";
 
-/** The Go-built tools make setup links into .tools/bin. */
-export const GO_TOOLS: readonly string[] = ["gameday-load", "toxiproxy-server", "toxiproxy-cli"];
+/**
+ * The Go-built tools make setup links into .tools/bin. actionlint only lints the CI examples in the
+ * tests and never ships, but make setup builds it from source, so its modules are checked the same.
+ */
+export const GO_TOOLS: readonly string[] = [
+  "gameday-load",
+  "toxiproxy-server",
+  "toxiproxy-cli",
+  "actionlint",
+];
 
 export class GoMissingError extends Error {
   override name = "GoMissingError";

@@ -41,7 +41,7 @@ describe("licences of the dependencies", () => {
     expect(offenders(findings).map(describeFinding)).toEqual([]);
   });
 
-  it("every Go module compiled into gameday-load, toxiproxy-server and toxiproxy-cli is allowed", () => {
+  it("every Go module compiled into gameday-load, toxiproxy-server, toxiproxy-cli and actionlint is allowed", () => {
     const findings = goFindings(REPO_ROOT);
     const names = findings.map((f) => f.name);
     // The main modules and the standard library are checked, not only the dependencies.
@@ -51,6 +51,7 @@ describe("licences of the dependencies", () => {
         "gameday/load-engine",
         "github.com/Shopify/toxiproxy/v2",
         "github.com/tsenart/vegeta/v12",
+        "github.com/rhysd/actionlint",
       ]),
     );
     expect(names.filter((n) => n.includes("go.k6.io"))).toEqual([]);
