@@ -1,4 +1,5 @@
 // The `gameday` command: parses arguments, calls the library, maps errors to exit codes.
+import { StoreError } from "../history/sql-database.ts";
 import { ValidationError } from "../scenario/errors.ts";
 import { type Command, parseCommandArgs } from "./command.ts";
 import { commands } from "./commands/index.ts";
@@ -66,6 +67,10 @@ function reportError(command: string, err: unknown): number {
   if (err instanceof UsageError) {
     console.error(`gameday ${command}: ${err.message}`);
     return EXIT.usage;
+  }
+  if (err instanceof StoreError) {
+    console.error(`gameday ${command}: history store: ${err.message}`);
+    return EXIT.error;
   }
   if (err instanceof EnvironmentError) {
     console.error(`gameday ${command}: environment error: ${err.message}`);

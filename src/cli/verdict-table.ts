@@ -33,7 +33,9 @@ export function verdictTable(result: RunResult): string {
       rows.push([
         s.id,
         m.metric,
-        formatValue(m.value, m.unit) + (m.synthetic ? " (synthetic)" : ""),
+        formatValue(m.value, m.unit) +
+          (m.synthetic ? " (synthetic)" : "") +
+          (m.comparison?.regressed ? " (regression)" : ""),
         formatTarget(m),
         m.verdict,
       ]);

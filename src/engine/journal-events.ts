@@ -1,7 +1,7 @@
 // Every event a run journals. One line of journal.jsonl is one of these plus an envelope
 // (seq, wall-clock ms, monotonic ms). Measurement reads only these and the series.
 import type { FaultKind, FaultSpec } from "../scenario/schema.ts";
-import type { Verdict } from "../evaluate/verdict.ts";
+import type { Comparison, Verdict } from "../evaluate/verdict.ts";
 
 export type Phase = "baseline" | "inject" | "observe" | "recover" | "verify";
 
@@ -91,6 +91,8 @@ export type JournalEvent =
   | { type: "stop"; scenario: string; reason: string }
   | { type: "error"; scenario?: string; message: string }
   | { type: "scenario.end"; scenario: string; verdict: Verdict }
+  /** A compared measurement worse than its baseline's noise band (--baseline). */
+  | { type: "regression"; scenario: string; metric: string; value: number | null; comparison: Comparison }
   | { type: "run.end"; verdict: Verdict; exitCode: number; interrupted: boolean };
 
 export type JournalEventType = JournalEvent["type"];

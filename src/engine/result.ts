@@ -1,6 +1,7 @@
 // result.json: the canonical outcome of a run. Reports, JUnit, signing and the PRR read only this
 // (plus the journal for evidence links).
 import type { Measurement, Verdict } from "../evaluate/verdict.ts";
+import type { HistorySnapshot } from "../history/snapshot.ts";
 import type { FaultKind, ScenarioRecord } from "../scenario/schema.ts";
 
 export const RESULT_SCHEMA = "gameday/result/v1";
@@ -91,5 +92,21 @@ export interface RunResult {
   verdict: Verdict;
   exitCode: number;
   interrupted: boolean;
+  /** Reference-stack defect switches on for the run. Absent in results written before history. */
+  defects?: string[];
+  /** The checkout the run was started in; null outside git. */
+  git?: { commit: string | null; branch: string | null } | null;
+  /** What the run was compared with (--baseline), per scenario. */
+  baseline?: RunBaseline | null;
+  /** Recent runs from the history store and the reliability score, for the reports' history section. */
+  history?: HistorySnapshot | null;
   scenarios: ScenarioResult[];
+}
+
+export interface RunBaseline {
+  /** As given: last-pass, branch:<name> or a run id. */
+  selector: string;
+  /** Scenario id → the baseline run compared with, or null when the store had none yet. */
+  runs: Record<string, string | null>;
+  regressions: number;
 }

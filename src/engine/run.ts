@@ -63,6 +63,13 @@ export interface RunOptions {
   templatesDir?: string;
   /** Called once the run folder and journal exist (tests, the CLI's "writing to" line). */
   onStart?: (info: { runId: string; runDir: string }) => void;
+  /** The checkout the run was started in, kept in result.json and the history. */
+  git?: { commit: string | null; branch: string | null };
+  /**
+   * Judges the finished run against its history (baseline, regressions, history snapshot) before
+   * result.json and the reports are written. A judge that throws leaves the result as it was.
+   */
+  judge?: (result: RunResult) => Promise<RunResult>;
 }
 
 export interface RunOutcome {
@@ -211,7 +218,7 @@ export async function runGameday(o: RunOptions): Promise<RunOutcome> {
   const interrupted = o.signal.aborted;
   const verdict: Verdict = runErrors.length ? "ERROR" : worst(results.map((r) => r.verdict));
   const exitCode = interrupted ? 130 : exitCodeFor(verdict, { strict: o.strict });
-  const result: RunResult = {
+  let result: RunResult = {
     schema: RESULT_SCHEMA,
     runId,
     gamedayVersion: o.gamedayVersion,
@@ -223,9 +230,28 @@ export async function runGameday(o: RunOptions): Promise<RunOutcome> {
     verdict,
     exitCode,
     interrupted,
+    defects: o.defects ?? [],
+    git: o.git ?? null,
     scenarios: results,
   };
-  journal.write({ type: "run.end", verdict, exitCode, interrupted });
+  if (o.judge) {
+    try {
+      result = await o.judge(result);
+      for (const s of result.scenarios)
+        for (const m of s.measurements)
+          if (m.comparison?.regressed)
+            journal.write({
+              type: "regression",
+              scenario: s.id,
+              metric: m.metric,
+              value: m.value,
+              comparison: m.comparison,
+            });
+    } catch (err) {
+      o.progress.event(`history: ${(err as Error).message}; the run is reported without it`);
+    }
+  }
+  journal.write({ type: "run.end", verdict: result.verdict, exitCode: result.exitCode, interrupted });
   journal.close();
   await writeResult(runDir, result);
   try {
@@ -234,7 +260,7 @@ export async function runGameday(o: RunOptions): Promise<RunOutcome> {
     o.progress.event(`report rendering failed: ${(err as Error).message}`);
   }
   o.progress.done();
-  return { result, runDir, exitCode };
+  return { result, runDir, exitCode: result.exitCode };
 }
 
 interface ScenarioRun {

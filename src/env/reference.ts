@@ -43,6 +43,7 @@ export interface ReferenceStack {
 
 export const REFERENCE_DEFECTS = [
   "failover_off",
+  "failover_slow",
   "backoff_off",
   "depthk_off",
   "guardrail_off",

@@ -28,6 +28,23 @@ export interface Measurement {
   evidence: string[];
   /** True when a synthetic actor (auto-ack) contributed to the value. */
   synthetic: boolean;
+  /** Set when the run was compared with a baseline (--baseline) and the metric is compared. */
+  comparison?: Comparison;
+}
+
+/** A measurement against its baseline and the noise band of recent normal runs. */
+export interface Comparison {
+  baselineRunId: string;
+  /** The baseline run's value of this metric; null when it never happened there. */
+  baseline: number | null;
+  /** value − baseline, when both exist. */
+  delta: number | null;
+  median: number;
+  band: [number, number];
+  /** Normal runs whose values made the band. */
+  bandRuns: number;
+  worse: "higher" | "lower" | "either";
+  regressed: boolean;
 }
 
 const RANK: Record<Verdict, number> = { PASS: 0, WARN: 1, FAIL: 2, ERROR: 3 };

@@ -82,6 +82,46 @@ export const probeConfig = z.discriminatedUnion("kind", [
   }),
 ]);
 
+const unitTolerance = z.number().min(0);
+const DAY_MS = 86_400_000;
+
+/** The run store and how runs are judged against it (docs/ci.md). */
+export const historyConfig = z.strictObject({
+  /** A shared PostgreSQL store (postgres://user:pass@host/db); wins over `path`. */
+  url: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//i, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  /** The SQLite file; default history.sqlite in the reports folder. */
+  path: z.string().min(1).optional(),
+  regression: z
+    .strictObject({
+      /** A regression makes the measurement FAIL (default) or only WARN. */
+      fail: z.boolean().default(true),
+      /** Normal runs, up to the baseline, whose spread is the noise band. */
+      window: z.number().int().min(1).max(1_000).default(10),
+      /** Band half-width in robust standard deviations (1.4826 × MAD). */
+      k: z.number().positive().default(3),
+      /** Minimum band half-width by unit (ms, usd, ratio, pct, count, value) or metric name; times as durations. */
+      minDelta: z.record(z.string(), z.union([unitTolerance, duration])).default({}),
+      /** Metrics compared: names, or prefixes ending in "*" (e.g. "check:*"). */
+      metrics: z.array(z.string().min(1)).min(1).optional(),
+    })
+    .prefault({}),
+  /** A scenario not run for this long is stale and scores 0. */
+  staleAfter: duration.default(30 * DAY_MS),
+  score: z
+    .strictObject({
+      /** Runs older than this do not count. */
+      window: duration.default(30 * DAY_MS),
+      /** A run this old counts half. */
+      halfLife: duration.default(7 * DAY_MS),
+      /** Share of runs expected to pass; 1 − objective is the budget the burn is measured on. */
+      objective: z.number().gt(0).lt(1).default(0.9),
+    })
+    .prefault({}),
+});
+
 export const configSchema = z.strictObject({
   /** Who brings the targets up: given URLs, local processes, the bundled reference stack, or containers. */
   provider: z.enum(["external", "local", "reference", "testcontainers"]).default("external"),
@@ -103,6 +143,7 @@ export const configSchema = z.strictObject({
   reportsDir: z.string().default("reports"),
   /** A folder of `<name>.hbs` files that replace bundled report templates of the same name in runs. */
   reportTemplates: z.string().min(1).optional(),
+  history: historyConfig.prefault({}),
 });
 
 export type ProxyConfig = z.output<typeof proxyConfig>;
@@ -110,5 +151,6 @@ export type ServiceConfig = z.output<typeof serviceConfig>;
 export type RedisConfig = z.output<typeof redisConfig>;
 export type ProcessConfig = z.output<typeof processConfig>;
 export type ProbeConfig = z.output<typeof probeConfig>;
+export type HistoryConfig = z.output<typeof historyConfig>;
 export type GamedayConfig = z.output<typeof configSchema>;
 export type GamedayConfigInput = z.input<typeof configSchema>;

@@ -1,12 +1,12 @@
 // Durations are written the way SREs say them ("90s", "10m", "1h30m", "250ms") or as milliseconds.
 // Everything inside the harness is integer milliseconds.
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
 
 export type DurationInput = string | number;
 
-/** Parses "1h30m", "90s", "250ms", "1.5s" or a number of milliseconds. Throws a RangeError with the reason. */
+/** Parses "1h30m", "90s", "250ms", "1.5s", "30d" or a number of milliseconds. Throws a RangeError with the reason. */
 export function parseDuration(input: DurationInput): number {
   if (typeof input === "number") {
     if (!Number.isFinite(input) || input < 0)
@@ -27,7 +27,7 @@ export function parseDuration(input: DurationInput): number {
   }
   if (consumed !== text.length || consumed === 0) {
     throw new RangeError(
-      `"${input}" is not a duration (use e.g. "90s", "10m", "1h30m", "250ms" or milliseconds)`,
+      `"${input}" is not a duration (use e.g. "90s", "10m", "1h30m", "250ms", "30d" or milliseconds)`,
     );
   }
   return Math.round(total);

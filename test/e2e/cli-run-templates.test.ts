@@ -2,19 +2,12 @@
 // user's templates in place of the bundled ones of the same name; a bad folder is exit 2 before
 // anything starts.
 import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../../src/env/process.ts";
 import { afterAll, describe, expect, it } from "vitest";
+import { runFolders } from "../run-folders.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
@@ -50,7 +43,7 @@ function gameday(cwd: string, ...args: string[]) {
 }
 
 function onlyRun(dir: string): string {
-  const runs = readdirSync(join(dir, "reports"));
+  const runs = runFolders(join(dir, "reports"));
   expect(runs).toHaveLength(1);
   return join(dir, "reports", runs[0]!);
 }

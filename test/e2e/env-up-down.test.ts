@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { alive, freePort } from "../../src/env/process.ts";
 import { afterAll, describe, expect, it } from "vitest";
+import { runFolders } from "../run-folders.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
@@ -183,7 +184,7 @@ export default defineConfig({
         [...children].join("\n"),
       ).toEqual([]);
 
-      const [runId] = readdirSync(outDir);
+      const [runId] = runFolders(outDir);
       const runDir = join(outDir, runId!);
       const resolved = JSON.parse(readFileSync(join(runDir, "env", "config.json"), "utf8")) as HeldConfig;
       // Same addresses as the held stack, and no process started under the run folder.

@@ -4,11 +4,12 @@
 // scenario red for the right metric; the harness's instants match the service's own ground truth
 // within 250 ms; nothing is left running.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunResult, ScenarioResult } from "../../src/engine/result.ts";
+import { runFolders } from "../run-folders.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
@@ -71,7 +72,7 @@ function gameday(args: string[], out: string): Run {
     },
   );
   const output = `${r.stdout}\n${r.stderr}`;
-  const runs = existsSync(out) ? readdirSync(out) : [];
+  const runs = runFolders(out);
   if (runs.length !== 1)
     throw new Error(`expected one run folder in ${out}, found ${runs.length}:\n${output}`);
   const runDir = join(out, runs[0]!);

@@ -9,13 +9,14 @@
 // each be within 250 ms of the truth; 1 s buckets alone would miss TTR by up to a second, and
 // completion times by the slow secondary answers still going out after recovery.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/engine/result.ts";
 import { toolPath } from "../../src/env/local.ts";
 import { type ManagedProcess, sleep, startOnFreePort } from "../../src/env/process.ts";
 import { sendAck } from "../../src/observe/ack.ts";
+import { runFolders } from "../run-folders.ts";
 import { type AccuracyService, startAccuracyService, startPrimary } from "./accuracy-service.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -177,7 +178,7 @@ export default defineConfig({
       expect(svc.problems).toEqual([]);
       expect(code, output).toBe(0);
 
-      const [runId] = readdirSync(reports).filter((d) => !d.startsWith("."));
+      const [runId] = runFolders(reports);
       const result = JSON.parse(readFileSync(join(reports, runId!, "result.json"), "utf8")) as RunResult;
       const sc = result.scenarios[0]!;
       const value = (metric: string) => {

@@ -2,19 +2,12 @@
 // process the run's environment started (each in its own process group, so they would outlive the
 // harness), also one that ignores SIGTERM and also while the environment is still starting.
 import { type ChildProcess, spawn } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { alive, freePort, sleep } from "../../src/env/process.ts";
 import { afterAll, describe, expect, it } from "vitest";
+import { runFolders } from "../run-folders.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
@@ -114,7 +107,7 @@ function startRun(dir: string, nodeArgs: string[] = []): { child: ChildProcess; 
 async function recordedPids(dir: string, names: string[]): Promise<Record<string, number>> {
   return until(`pids of ${names.join(", ")}`, () => {
     const reports = join(dir, "reports");
-    const [runId] = existsSync(reports) ? readdirSync(reports) : [];
+    const [runId] = runFolders(reports);
     const file = runId ? join(reports, runId, "env", "pids.json") : "";
     if (!file || !existsSync(file)) return undefined;
     try {
@@ -128,7 +121,7 @@ async function recordedPids(dir: string, names: string[]): Promise<Record<string
 
 function journalHas(dir: string, type: string): boolean {
   const reports = join(dir, "reports");
-  const [runId] = readdirSync(reports);
+  const [runId] = runFolders(reports);
   const file = join(reports, runId!, "journal.jsonl");
   return existsSync(file) && readFileSync(file, "utf8").includes(`"type":"${type}"`);
 }

@@ -2,11 +2,12 @@
 // an ERROR with a way out (nothing is injected into it); a state file whose holder is gone is named
 // and a fresh environment is used instead.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../../src/env/process.ts";
 import { afterAll, describe, expect, it } from "vitest";
+import { runFolders } from "../run-folders.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
@@ -82,6 +83,6 @@ describe("gameday run with the state of gameday env up", () => {
     const r = gameday(dir, "run", "tiny.ts", "--out", join(dir, "reports"));
     expect(r.out).toMatch(/names holder pid 4194305, which is not running: starting a fresh environment/);
     expect(r.code, r.out).toBe(0);
-    expect(readdirSync(join(dir, "reports"))).toHaveLength(1);
+    expect(runFolders(join(dir, "reports"))).toHaveLength(1);
   }, 60_000);
 });

@@ -3,19 +3,12 @@
 // HTTP; on the apply PUT it reads the run's journal (what a kill at that instant would leave), then
 // SIGKILLs the run before answering. `gameday cleanup` must restore the flag from the journal.
 import { type ChildProcess, spawn } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readJournal } from "../../src/engine/journal.ts";
 import { serve, type TestServer } from "./faults-targets.ts";
+import { runFolders } from "../run-folders.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
@@ -31,7 +24,7 @@ let service: TestServer;
 
 function journalNow(): string {
   if (!existsSync(reports)) return "";
-  const run = readdirSync(reports)[0];
+  const run = runFolders(reports)[0];
   const file = run ? join(reports, run, "journal.jsonl") : "";
   return file && existsSync(file) ? readFileSync(file, "utf8") : "";
 }
@@ -136,7 +129,7 @@ describe("http-action × SIGKILL during the change", () => {
     });
     expect(atPut.map((e) => e.type)).not.toContain("fault.applied");
 
-    const runId = readdirSync(reports)[0]!;
+    const runId = runFolders(reports)[0]!;
     const cleanup = await gameday(["cleanup", "--run", runId, "--out", reports]).done;
     expect(cleanup.code, cleanup.out).toBe(0);
     expect(cleanup.out).toMatch(/reverted f01: http-action on flags/);

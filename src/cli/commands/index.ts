@@ -2,6 +2,7 @@ import type { Command } from "../command.ts";
 import { ackCommand } from "./ack.ts";
 import { cleanupCommand } from "./cleanup.ts";
 import { envCommand } from "./env.ts";
+import { compareCommand, historyCommand } from "./history.ts";
 import { prrCommand } from "./prr.ts";
 import { proxyCommand } from "./proxy.ts";
 import { keygenCommand, reportCommand, signCommand, verifyCommand } from "./reports.ts";
@@ -21,4 +22,6 @@ export const commands: Command[] = [
   verifyCommand,
   prrCommand,
   proxyCommand,
+  historyCommand,
+  compareCommand,
 ];

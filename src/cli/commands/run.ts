@@ -3,6 +3,7 @@ import { formatPlan, planScenario } from "../../engine/plan.ts";
 import { createProgress } from "../../engine/progress.ts";
 import type { Environment } from "../../env/environment.ts";
 import { ENV_STATE_FILE, readEnvState, readEnvStateFile } from "../../env/state.ts";
+import { gitInfo } from "../../history/git-info.ts";
 import { REPORT_TEMPLATES, templateFolderProblems } from "../../report/render.ts";
 import { formatDuration } from "../../scenario/duration.ts";
 import { loadScenarios } from "../../scenario/loader.ts";
@@ -10,6 +11,7 @@ import { applyProfile, profileByName } from "../../scenario/profile.ts";
 import { type Command, flag, str } from "../command.ts";
 import { EXIT, UsageError } from "../exit-codes.ts";
 import { VERSION } from "../version.ts";
+import { openHistory, regressionLines } from "../run-history.ts";
 import { verdictTable } from "../verdict-table.ts";
 import { configFrom, DEFAULT_CONFIG, DEFAULT_SCENARIOS } from "./scenarios.ts";
 
@@ -30,7 +32,7 @@ export const runCommand: Command = {
   name: "run",
   summary: "run scenarios: load + faults + observation → measured verdicts and reports",
   usage:
-    "run <scenario|dir…> [--profile real|ci] [--config F] [--out DIR] [--templates DIR] [--strict] [--dry-run] [--defect NAME…]",
+    "run <scenario|dir…> [--profile real|ci] [--config F] [--out DIR] [--templates DIR] [--strict] [--dry-run] [--defect NAME…] [--baseline last-pass|RUN|branch:NAME] [--store S] [--no-record]",
   help: `Runs each scenario in turn: baseline, inject, observe, recover, verify. Every fault is undone
 on every exit path (normal end, error, stop condition, Ctrl-C, SIGTERM). Writes
 <out>/<run-id>/ with journal.jsonl, result.json, gameday_report.md, report.html, junit.xml,
@@ -41,6 +43,16 @@ the run's environment started; its reports may then be incomplete.
 Loads run on the built-in engine (gameday-load, built by make setup); a scenario with a k6
 load needs your own k6 (K6_BIN or PATH): without it the run exits 3 before touching anything.
 Each scenario folder gets load.summary.json (planned and achieved requests, drops, errors).
+
+Every finished run (not a dry run) is recorded in the history store once its folder is complete:
+history.sqlite in the reports folder, the config's history.url / history.path, or --store. With
+--baseline, each resilience measurement (ttd, mtta, ttm, ttr, failover, cost, error-budget burn)
+is compared with the baseline run and the noise band of the last normal runs (median ± k robust
+standard deviations, at least history.regression.minDelta); one worse than the band is a
+regression: FAIL (or WARN with regression.fail false), shown in the reports and in junit.xml.
+Runs with a defect switch, ERROR and interrupted runs are recorded but never baselines.
+The store is opened before anything starts: an unreachable or corrupt store exits 3 then; a
+store that fails at the end exits 3 with the run folder complete (gameday history import DIR).
 
 The config's provider starts the environment for the run and stops it at the end. When
 \`gameday env up\` holds one (${ENV_STATE_FILE}), the run uses that instead, after checking that
@@ -57,6 +69,11 @@ Options:
   --dry-run       print the plan (timeline, load rate and stages) and exit; touches nothing
   --defect NAME   reference stack only: turn a defect switch on for the run (repeatable);
                   needs a stack of the run's own, so not while \`gameday env up\` holds one
+  --baseline B    compare with last-pass (newest normal run of this profile where the scenario
+                  passed), branch:NAME (the same, on that git branch) or a run id (docs/ci.md)
+  --store S       history store: a SQLite file or a postgres:// URL (default: the config's
+                  history.url / history.path, else history.sqlite in the reports folder)
+  --no-record     do not record this run in the history store
   --quiet         no progress output
 
 Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid input,
@@ -69,6 +86,9 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
     strict: { type: "boolean" },
     "dry-run": { type: "boolean" },
     defect: { type: "string", multiple: true },
+    baseline: { type: "string" },
+    store: { type: "string" },
+    "no-record": { type: "boolean" },
     quiet: { type: "boolean" },
   },
   async run(args) {
@@ -99,6 +119,7 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
       return EXIT.ok;
     }
     const defects = (args.values.defect as string[] | undefined) ?? [];
+    const reportsDir = str(args, "out") ?? config.reportsDir;
     const progress = createProgress({ quiet: flag(args, "quiet") });
     // An environment brought up by `gameday env up` is used as it is, and left running.
     const held = readEnvState();
@@ -114,6 +135,7 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
         // Alertmanager of the held stack delivers to the address it was started with.
         receiver: { ...config.receiver, listen: held.config.receiver.listen },
         reportsDir: config.reportsDir,
+        history: config.history,
       };
       const { attachHeldEnvironment } = await import("../../env/held.ts");
       environment = { ...(await attachHeldEnvironment(held)), config };
@@ -128,6 +150,17 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
     if (defects.length && config.provider !== "reference")
       throw new UsageError("--defect works with the reference stack only");
 
+    // The store and the baseline are checked before anything starts: a wrong run id is exit 2 and
+    // an unreachable store exit 3 with nothing touched.
+    const history = await openHistory({
+      config,
+      reportsDir,
+      store: str(args, "store"),
+      baseline: str(args, "baseline"),
+      record: !flag(args, "no-record"),
+      profile: profile.name,
+      strict: flag(args, "strict"),
+    });
     // The engine (and through it the load engine, Toxiproxy, Redis clients) loads only when a run starts.
     const { revertEverything, runGameday, stopStartedEnvironments } = await import("../../engine/run.ts");
     const controller = new AbortController();
@@ -172,7 +205,9 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
         scenarios: loaded,
         config,
         profile,
-        reportsDir: str(args, "out") ?? config.reportsDir,
+        reportsDir,
+        git: gitInfo(),
+        judge: history?.judge,
         strict: flag(args, "strict"),
         progress,
         signal: controller.signal,
@@ -183,11 +218,15 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
       });
       console.log("");
       console.log(verdictTable(outcome.result));
+      const regressions = regressionLines(outcome.result);
+      if (regressions) console.log(`\n${regressions}`);
       console.log(
         `\nrun ${outcome.result.runId}: ${outcome.result.verdict}${outcome.result.interrupted ? " (interrupted)" : ""} — reports in ${outcome.runDir}`,
       );
+      if (history && !(await history.finish(outcome.result, outcome.runDir))) return EXIT.error;
       return outcome.exitCode;
     } finally {
+      await history?.close();
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       process.off("uncaughtException", onCrash);

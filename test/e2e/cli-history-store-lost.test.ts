@@ -1,0 +1,122 @@
+// A history store that fails after the run has started never costs the run: the run folder is
+// complete, the run exits 3 saying how to record it later, and `gameday history import` then
+// records it. With --baseline, a run that could not be compared exits 3 too rather than pass
+// uncompared. The store is broken mid-run by overwriting its file.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../../src/env/process.ts";
+import { openRunStore } from "../../src/history/open-store.ts";
+import { runFolders } from "../run-folders.ts";
+
+const root = resolve(import.meta.dirname, "../..");
+const main = join(root, "src/cli/main.ts");
+const work = mkdtempSync(join(tmpdir(), "gameday-store-lost-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function folder(name: string): Promise<string> {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "gameday.config.ts"),
+    `import { defineConfig } from "gameday";
+export default defineConfig({ provider: "external", receiver: { listen: "127.0.0.1:${await freePort()}" } });
+`,
+  );
+  writeFileSync(
+    join(dir, "tiny.ts"),
+    `import { defineScenario } from "gameday";
+export default defineScenario({ id: "tiny", title: "Tiny", owner: "SRE", hypothesis: "nothing happens", duration: "3s" });
+`,
+  );
+  return dir;
+}
+
+/** whileRunning is called every 50 ms once a run folder has its journal, until it returns true. */
+function gameday(
+  cwd: string,
+  args: string[],
+  whileRunning?: () => boolean,
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], { cwd });
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => {
+      out += b;
+    });
+    child.stderr.on("data", (b: Buffer) => {
+      out += b;
+    });
+    // Once the run folder's journal exists the store has been checked and closed.
+    const poll = setInterval(() => {
+      const [run] = runFolders(join(cwd, "reports"));
+      if (whileRunning && run && existsSync(join(cwd, "reports", run, "journal.jsonl")) && whileRunning())
+        clearInterval(poll);
+    }, 50);
+    child.on("close", (code) => {
+      clearInterval(poll);
+      done({ code, out });
+    });
+  });
+}
+
+const breakStore = (dir: string) => () => {
+  for (const suffix of ["-wal", "-shm"]) rmSync(join(dir, `store.sqlite${suffix}`), { force: true });
+  writeFileSync(join(dir, "store.sqlite"), "this is no longer a database");
+  return true;
+};
+
+describe("a history store lost during the run", () => {
+  it("keeps the run folder complete, exits 3 naming the way to record it, and history import records it", async () => {
+    const dir = await folder("record");
+    const r = await gameday(
+      dir,
+      ["run", "tiny.ts", "--out", "reports", "--store", "store.sqlite"],
+      breakStore(dir),
+    );
+    expect(r.code, r.out).toBe(3);
+    const [run] = runFolders(join(dir, "reports"));
+    const runDir = join(dir, "reports", run!);
+    for (const f of ["result.json", "journal.jsonl", "report.html", "junit.xml"])
+      expect(existsSync(join(runDir, f)), f).toBe(true);
+    expect(r.out).toContain("is not a SQLite database");
+    expect(r.out).toContain(`record it later with: gameday history import ${runDir}`);
+
+    rmSync(join(dir, "store.sqlite"));
+    const imported = await gameday(dir, ["history", "import", runDir, "--store", "store.sqlite"]);
+    expect(imported.code, imported.out).toBe(0);
+    expect(imported.out).toContain("1 recorded");
+    const store = await openRunStore(join(dir, "store.sqlite"));
+    try {
+      expect((await store.runs()).map((x) => x.runId)).toEqual([run]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it("with --baseline, a run that could not be compared exits 3 instead of passing uncompared", async () => {
+    const dir = await folder("baseline");
+    const first = await gameday(dir, ["run", "tiny.ts", "--out", "reports", "--store", "store.sqlite"]);
+    expect(first.code, first.out).toBe(0);
+    const r = await gameday(
+      dir,
+      [
+        "run",
+        "tiny.ts",
+        "--out",
+        "reports",
+        "--store",
+        "store.sqlite",
+        "--baseline",
+        "last-pass",
+        "--no-record",
+      ],
+      // The second run's folder, not the first's.
+      () => runFolders(join(dir, "reports")).length === 2 && breakStore(dir)(),
+    );
+    expect(r.code, r.out).toBe(3);
+    expect(r.out).toContain("could not be compared with last-pass");
+  }, 60_000);
+});
