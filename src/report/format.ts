@@ -35,6 +35,39 @@ export function formatValue(value: number | null, unit: Unit): string {
   }
 }
 
+/** A signed difference in the metric's unit: "+2.9 s", "-120 ms", "±0 ms". */
+export function formatDelta(delta: number | null, unit: Unit): string {
+  if (delta === null) return "—";
+  const size = formatValue(Math.abs(delta), unit);
+  // The sign follows what is printed, so a difference that rounds away does not read as a change.
+  if (size === formatValue(0, unit)) return `±${size}`;
+  return `${delta > 0 ? "+" : "-"}${size}`;
+}
+
+/**
+ * A noise band as a reader sees it: a median ± a minimum tolerance can dip below zero, which no
+ * time, cost, count or share can, and "-1.5 s … 2.5 s" would read as a bug.
+ */
+export function visibleBand(band: readonly [number, number], unit: Unit): [number, number] {
+  const [lo, hi] = band;
+  return unit === "value" ? [lo, hi] : [Math.max(0, lo), Math.max(0, hi)];
+}
+
+/** "110 ms … 360 ms (3 runs)". */
+export function formatBand(band: readonly [number, number], runs: number, unit: Unit): string {
+  const [lo, hi] = visibleBand(band, unit);
+  return `${formatValue(lo, unit)} … ${formatValue(hi, unit)} (${plural(runs, "run")})`;
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** A share (0–1) as a percentage for the history tables; "—" when there is nothing to divide. */
+export function formatShare(share: number | null): string {
+  return share === null ? "—" : `${trim(share * 100, 1)} %`;
+}
+
 export function formatTarget(target: Target | null, unit: Unit): string {
   if (!target) return "—";
   return `${OP_TEXT[target.op]} ${formatValue(target.value, unit)}${target.hard ? "" : " (soft)"}`;

@@ -8,6 +8,7 @@ const NAMES: Record<string, string> = {
   "failover.success": "Failover success",
   "cost.containment": "Cost containment (unit cost back ≤ cap)",
   "unit-cost.max": "Unit cost (max)",
+  "cost.peak": "Unit cost (peak)",
   "error-budget.burn": "Error-budget burn",
   "alert.receiver": "Alert on the expected receiver",
 };

@@ -3,6 +3,7 @@ import { listFiles } from "../sign/files.ts";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Handlebars from "handlebars";
+import { historyChart } from "./history-charts.ts";
 import { mermaidTimeline } from "./mermaid.ts";
 import { indexJournal } from "./journal-index.ts";
 import { readResult, writeResult } from "./result-file.ts";
@@ -69,6 +70,13 @@ export async function renderReports(runDir: string, opts: RenderOptions = {}): P
     ...view,
     mermaid: mermaidTimeline(result),
     scenarios: view.scenarios.map((s) => ({ ...s, charts: charts.get(s.id) ?? [] })),
+    history: view.history && {
+      ...view.history,
+      scenarios: view.history.scenarios.map((h) => ({
+        ...h,
+        series: h.series.map((x) => ({ ...x, chart: historyChart(x) })),
+      })),
+    },
   };
   // Templates are loaded before anything is written, so a broken override leaves no half-rendered set.
   const templates = REPORT_TEMPLATES.map((name) => ({ name, t: loadTemplate(name, opts.templatesDir) }));

@@ -1,16 +1,21 @@
 // The report view: one plain-data projection of a RunResult (+ journal) that every template reads.
-// All judgement that reports show (defects, severities, IC wording, TTR proof) is decided here,
-// so templates only lay it out and a user's override template cannot get the facts wrong.
+// All judgement that reports show (defects, severities, IC wording, TTR proof, regressions) is
+// decided here, so templates only lay it out and a user's override template cannot get the facts wrong.
 import type { AlertRecord, RunResult, ScenarioResult } from "../engine/result.ts";
-import type { Measurement, Verdict } from "../evaluate/verdict.ts";
+import type { Comparison, Measurement, Unit, Verdict } from "../evaluate/verdict.ts";
 import {
+  formatBand,
   formatClock,
+  formatDelta,
   formatDuration,
   formatInstant,
   formatOffset,
   formatTarget,
   formatValue,
+  plural,
+  visibleBand,
 } from "./format.ts";
+import { type HistoryView, historyView } from "./history-view.ts";
 import type { JournalIndex } from "./journal-index.ts";
 import { metricLabel } from "./metric-names.ts";
 
@@ -31,6 +36,19 @@ export interface MetricView {
   note: string;
   synthetic: boolean;
   evidence: Link[];
+  /** Against the baseline; every text is "—" when the metric was not compared. */
+  versus: { baseline: string; delta: string; band: string };
+  /** Worse than the band of recent normal runs: the verdict was raised for it. */
+  regressed: boolean;
+}
+
+/** A regressed measurement's own JUnit testcase, beside the one for its target. */
+export interface RegressionView {
+  metric: string;
+  /** A FAIL regression fails its testcase; any other is reported in system-out. */
+  failed: boolean;
+  message: string;
+  note: string;
 }
 
 export interface RecordRow {
@@ -96,6 +114,9 @@ export interface ScenarioView {
   stopped: string | null;
   errors: string[];
   hasSyntheticAck: boolean;
+  /** Null when the run was not compared with a baseline. */
+  baseline: { runId: string | null; text: string } | null;
+  regressions: RegressionView[];
   junit: { tests: number; failures: number; errors: number };
 }
 
@@ -148,6 +169,13 @@ export interface ReportView {
   journal: { present: boolean; damaged: number };
   drills: ScenarioView[];
   ic: IcUpdate[];
+  /** The checkout the run was started in; null when unknown (outside git or an older result). */
+  git: { branch: string | null; commit: string | null; text: string } | null;
+  /** Reference-stack defect switches that were on; null when none were (or the result predates them). */
+  defectSwitches: { names: string[]; text: string } | null;
+  /** What the run was compared with (--baseline); null when it was not. */
+  baseline: { selector: string; regressions: number; text: string; missing: string } | null;
+  history: HistoryView | null;
 }
 
 /** The seed's incident flow: root cause and actions within 48 h of the event. */
@@ -165,6 +193,7 @@ export function buildView(result: RunResult, journal: JournalIndex, files: strin
     return line === undefined ? null : link(`journal.jsonl#L${line}`);
   };
   const scenarios = result.scenarios.map((s) => scenarioView(s, result, journal, link, journalLink));
+  const missing = result.baseline ? result.scenarios.filter((s) => !result.baseline?.runs[s.id]) : [];
   const rcaDue = new Date(result.endedAt + RCA_WINDOW_MS).toISOString().slice(0, 10);
 
   const defects: DefectView[] = [];
@@ -233,7 +262,33 @@ export function buildView(result: RunResult, journal: JournalIndex, files: strin
     ic: result.scenarios
       .filter((s) => s.times.inject !== null || s.times.decision !== null)
       .map((s) => icUpdate(s, result)),
+    git: gitView(result.git),
+    defectSwitches: result.defects?.length
+      ? {
+          names: result.defects,
+          // What isNormal in the history store decides: such a run proves nothing about the service.
+          text: "not a normal run: it is never a baseline and the reliability score leaves it out",
+        }
+      : null,
+    baseline: result.baseline
+      ? {
+          selector: result.baseline.selector,
+          regressions: result.baseline.regressions,
+          text: `Compared with ${result.baseline.selector}: ${plural(result.baseline.regressions, "regression")}`,
+          missing: missing.length ? `no baseline yet for ${missing.map((s) => s.id).join(", ")}` : "",
+        }
+      : null,
+    history: result.history ? historyView(result.history, result.scenarios) : null,
   };
+}
+
+function gitView(git: RunResult["git"]): ReportView["git"] {
+  if (!git || (!git.branch && !git.commit)) return null;
+  const parts = [
+    git.branch ? `branch ${git.branch}` : "detached HEAD",
+    git.commit ? `commit ${git.commit}` : "",
+  ];
+  return { branch: git.branch, commit: git.commit, text: parts.filter(Boolean).join(", ") };
 }
 
 function scaleText(profile: string, scale: number): string {
@@ -341,19 +396,39 @@ function scenarioView(
     ttrProof: runbook.length ? ttrProof(s, link) : null,
     stopped: s.stopped,
     errors: s.errors,
+    baseline: scenarioBaseline(s, result),
+    regressions: s.measurements.flatMap((m, i) =>
+      m.comparison?.regressed ? [regressionView(m, m.comparison, metrics[i]!)] : [],
+    ),
     junit: junitCounts(s),
     hasSyntheticAck:
       s.alerts.some((a) => a.synthetic && a.ackAt !== null) || s.measurements.some((m) => m.synthetic),
   };
 }
 
-/** Mirrors junit.xml.hbs: one testcase per measurement (or one for the scenario), plus one for harness errors. */
+function scenarioBaseline(s: ScenarioResult, result: RunResult): ScenarioView["baseline"] {
+  if (!result.baseline) return null;
+  const runId = result.baseline.runs[s.id] ?? null;
+  if (!runId) return { runId, text: "no baseline yet" };
+  const regressions = s.measurements.filter((m) => m.comparison?.regressed).length;
+  return {
+    runId,
+    text: `run ${runId} (${result.baseline.selector}), ${plural(regressions, "regression")}`,
+  };
+}
+
+/**
+ * Mirrors junit.xml.hbs: one testcase per measurement (or one for the scenario), one per regressed
+ * measurement, plus one for harness errors.
+ */
 function junitCounts(s: ScenarioResult): ScenarioView["junit"] {
   const ms = s.measurements;
   const harness = s.errors.length > 0 && ms.length > 0 ? 1 : 0;
+  const regressed = ms.filter((m) => m.comparison?.regressed);
   return {
-    tests: Math.max(1, ms.length) + harness,
-    failures: ms.filter((m) => m.verdict === "FAIL").length,
+    tests: Math.max(1, ms.length) + regressed.length + harness,
+    failures:
+      ms.filter((m) => m.verdict === "FAIL").length + regressed.filter((m) => m.verdict === "FAIL").length,
     errors:
       ms.filter((m) => m.verdict === "ERROR").length +
       (ms.length === 0 && s.verdict === "ERROR" ? 1 : 0) +
@@ -376,6 +451,33 @@ function metricView(m: Measurement, scale: number, link: (p: string) => Link): M
         : m.note,
     synthetic: m.synthetic,
     evidence: m.evidence.map(link),
+    versus: m.comparison ? versus(m.comparison, m.unit) : { baseline: "—", delta: "—", band: "—" },
+    regressed: m.comparison?.regressed ?? false,
+  };
+}
+
+function versus(c: Comparison, unit: Unit): MetricView["versus"] {
+  return {
+    baseline: formatValue(c.baseline, unit),
+    delta: formatDelta(c.delta, unit),
+    band: formatBand(c.band, c.bandRuns, unit),
+  };
+}
+
+// A regression of a measurement that is itself ERROR proves nothing (a broken run measures
+// nothing), so only a FAIL fails the regression's testcase; a WARN or ERROR one is told in system-out.
+function regressionView(m: Measurement, c: Comparison, view: MetricView): RegressionView {
+  const [lo, hi] = visibleBand(c.band, m.unit);
+  const what = m.value === null ? "never happened, worse than band" : `${view.measured} worse than band`;
+  const base =
+    c.baseline === null
+      ? `baseline run ${c.baselineRunId} never had it`
+      : `baseline ${formatValue(c.baseline, m.unit)} from run ${c.baselineRunId}`;
+  return {
+    metric: m.metric,
+    failed: m.verdict === "FAIL",
+    message: `${view.label}: ${what} ${formatValue(lo, m.unit)} … ${formatValue(hi, m.unit)} (${base})`,
+    note: view.note,
   };
 }
 

@@ -8,6 +8,7 @@ import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/engine/result.ts";
 import { renderReports } from "../../src/report/index.ts";
+import { withHistory } from "../report-history-fixture.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const available = existsSync(CHROMIUM);
@@ -24,6 +25,7 @@ describe.skipIf(!available)("report.html in headless Chromium", () => {
   let browser: BrowserContext;
   let dir: string;
   let profile: string;
+  let historyDir: string | undefined;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "gameday-html-"));
@@ -55,7 +57,7 @@ describe.skipIf(!available)("report.html in headless Chromium", () => {
 
   afterAll(async () => {
     await browser?.close();
-    for (const d of [dir, profile]) if (d) rmSync(d, { recursive: true, force: true });
+    for (const d of [dir, profile, historyDir]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
   it("loads with no network request, draws every chart and fits a phone screen", async () => {
@@ -123,6 +125,58 @@ describe.skipIf(!available)("report.html in headless Chromium", () => {
     expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
     expect(statSync(shot).size).toBeGreaterThan(20_000);
     if (process.env.GAMEDAY_KEEP_SCREENSHOT) writeFileSync(process.env.GAMEDAY_KEEP_SCREENSHOT, png);
+    await page.close();
+  });
+
+  it("draws the history section of a compared run without a console error or a request", async () => {
+    historyDir = mkdtempSync(join(tmpdir(), "gameday-html-history-"));
+    const result = withHistory(fixture);
+    writeFileSync(join(historyDir, "result.json"), JSON.stringify(result));
+    await renderReports(historyDir);
+    const page = await browser.newPage();
+    const url = pathToFileURL(join(historyDir, "report.html")).href;
+    const problems: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") problems.push(m.text());
+    });
+    page.on("pageerror", (e) => problems.push(String(e)));
+    page.on("request", (r) => {
+      if (r.url() !== url) problems.push(`request ${r.url()}`);
+    });
+    await page.goto(url, { waitUntil: "load" });
+    const history = page.locator("#history");
+    const series = result.history!.series;
+    expect(await history.locator("svg.chart").count()).toBe(series.length);
+    for (const s of series) {
+      const chart = history.locator(`[data-scenario="${s.scenario}"] svg[data-chart="history:${s.metric}"]`);
+      expect(await chart.count(), `${s.scenario} ${s.metric}`).toBe(1);
+      const box = await chart.boundingBox();
+      expect(box?.width ?? 0).toBeGreaterThan(300);
+    }
+    expect(await history.locator(".dot-current").count()).toBe(series.length);
+    expect(await history.locator("circle.dot-baseline").count()).toBe(3);
+    expect(await history.locator("rect.band").count()).toBe(3);
+    expect(await history.locator("table.score tbody tr").count()).toBe(
+      result.history!.score.scenarios.length,
+    );
+    expect(await page.locator(".badge.regressed").count()).toBe(2);
+    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(scrollWidth).toBeLessThanOrEqual(390);
+
+    const junit = await page.evaluate(
+      (text) => {
+        const doc = new DOMParser().parseFromString(text, "application/xml");
+        return {
+          error: doc.getElementsByTagName("parsererror").length,
+          regressions: [...doc.getElementsByTagName("testcase")]
+            .filter((c) => c.getAttribute("name")?.startsWith("regression: "))
+            .map((c) => c.firstElementChild?.tagName),
+        };
+      },
+      readFileSync(join(historyDir, "junit.xml"), "utf8"),
+    );
+    expect(junit).toEqual({ error: 0, regressions: ["failure", "system-out"] });
+    expect(problems).toEqual([]);
     await page.close();
   });
 
