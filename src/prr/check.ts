@@ -1,8 +1,9 @@
 // prrCheck: every item's evidence check plus its exception, into a readiness report.
 import { resolve } from "node:path";
-import { runCheck } from "./checks.ts";
+import { type CheckOutcome, runCheck } from "./checks.ts";
 import { loadPrr } from "./load.ts";
-import type { Category, Prr, PrrException } from "./schema.ts";
+import type { Category, Prr, PrrCheck, PrrException } from "./schema.ts";
+import { scoreEvidence } from "./score-evidence.ts";
 
 /** Seed 004: exceptions are time-boxed to at most 14 days. */
 export const MAX_EXCEPTION_DAYS = 14;
@@ -39,10 +40,25 @@ export interface PrrCheckOptions {
   now?: Date;
   /** Folder that relative paths in the PRR resolve against; defaults to the current directory. */
   root?: string;
+  /** Outcomes of checks that read a store, from evaluateStoreChecks. */
+  evaluated?: ReadonlyMap<PrrCheck, CheckOutcome>;
 }
 
 export async function prrCheck(file: string, o: PrrCheckOptions = {}): Promise<PrrReport> {
-  return evaluatePrr(await loadPrr(file), o);
+  const prr = await loadPrr(file);
+  return evaluatePrr(prr, { ...o, evaluated: await evaluateStoreChecks(prr, o) });
+}
+
+/** The checks that read the history store (reliability-score), evaluated ahead of the rest. */
+export async function evaluateStoreChecks(
+  prr: Prr,
+  o: PrrCheckOptions = {},
+): Promise<Map<PrrCheck, CheckOutcome>> {
+  const ctx = { root: resolve(o.root ?? "."), now: o.now ?? new Date() };
+  const out = new Map<PrrCheck, CheckOutcome>();
+  for (const item of prr.items)
+    if (item.check.kind === "reliability-score") out.set(item.check, await scoreEvidence(item.check, ctx));
+  return out;
 }
 
 export function evaluatePrr(prr: Prr, o: PrrCheckOptions = {}): PrrReport {
@@ -50,7 +66,7 @@ export function evaluatePrr(prr: Prr, o: PrrCheckOptions = {}): PrrReport {
   const root = resolve(o.root ?? ".");
   const checkedOn = now.toISOString().slice(0, 10);
   const items = prr.items.map((item): ItemResult => {
-    const out = runCheck(item.check, { root, now });
+    const out = runCheck(item.check, { root, now, evaluated: o.evaluated });
     const base = {
       id: item.id,
       category: item.category,

@@ -14,7 +14,14 @@ export interface CheckOutcome {
 
 const DAY_MS = 86_400_000;
 
-export function runCheck(check: PrrCheck, ctx: { root: string; now: Date }): CheckOutcome {
+export interface CheckContext {
+  root: string;
+  now: Date;
+  /** Outcomes of the checks that read a store (reliability-score), evaluated beforehand. */
+  evaluated?: ReadonlyMap<PrrCheck, CheckOutcome>;
+}
+
+export function runCheck(check: PrrCheck, ctx: CheckContext): CheckOutcome {
   const at = (p: string) => join(ctx.root, p);
   switch (check.kind) {
     case "runbook": {
@@ -77,6 +84,13 @@ export function runCheck(check: PrrCheck, ctx: { root: string; now: Date }): Che
         ? red(`missing: ${missing.join(", ")}`)
         : green(`present: ${check.paths.join(", ")}`, check.paths);
     }
+    case "reliability-score":
+      return (
+        ctx.evaluated?.get(check) ??
+        red(
+          "the reliability score reads the history store: evaluate it with prr check (prrCheck), not evaluatePrr alone",
+        )
+      );
     case "attest": {
       const when = Date.parse(`${check.at}T00:00:00Z`);
       if (when > ctx.now.getTime())
@@ -149,9 +163,9 @@ function escapeRe(s: string): string {
   return s.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
 }
 
-function green(reason: string, evidence: string[] = []): CheckOutcome {
+export function green(reason: string, evidence: string[] = []): CheckOutcome {
   return { ok: true, reason, evidence };
 }
-function red(reason: string, evidence: string[] = []): CheckOutcome {
+export function red(reason: string, evidence: string[] = []): CheckOutcome {
   return { ok: false, reason, evidence };
 }

@@ -13,6 +13,7 @@ export { loadPrr } from "./load.ts";
 export {
   prrCheck,
   evaluatePrr,
+  evaluateStoreChecks,
   exceptionProblem,
   MAX_EXCEPTION_DAYS,
   type PrrReport,

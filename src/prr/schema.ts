@@ -69,6 +69,17 @@ export const checkSchema = z.discriminatedUnion("kind", [
     exact: z.boolean().default(true),
   }),
   z.strictObject({ kind: z.literal("file-exists"), paths: z.array(text).min(1) }),
+  z.strictObject({
+    kind: z.literal("reliability-score"),
+    /** The overall reliability score (0–100) these scenarios must reach. */
+    min: z.number().min(0).max(100),
+    /** The history store: a SQLite file (relative to the PRR's root) or a postgres:// URL. */
+    store: z.string().default("reports/history.sqlite"),
+    /** Scenarios scored; a listed scenario never run is stale and scores 0. Default: every one in the store. */
+    scenarios: z.array(text).default([]),
+    /** Only runs of this profile count, e.g. "real". */
+    profile: text.optional(),
+  }),
   z.strictObject({ kind: z.literal("attest"), by: text, at: isoDate, note: text }),
 ]);
 
