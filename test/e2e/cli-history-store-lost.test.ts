@@ -3,13 +3,13 @@
 // records it. With --baseline, a run that could not be compared exits 3 too rather than pass
 // uncompared. The store is broken mid-run by overwriting its file.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../src/env/process.ts";
 import { openRunStore } from "../../src/history/open-store.ts";
 import { runFolders } from "../run-folders.ts";
+import { tinyRunFolder } from "../tiny-run.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
@@ -17,21 +17,7 @@ const work = mkdtempSync(join(tmpdir(), "gameday-store-lost-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function folder(name: string): Promise<string> {
-  const dir = join(work, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, "gameday.config.ts"),
-    `import { defineConfig } from "gameday";
-export default defineConfig({ provider: "external", receiver: { listen: "127.0.0.1:${await freePort()}" } });
-`,
-  );
-  writeFileSync(
-    join(dir, "tiny.ts"),
-    `import { defineScenario } from "gameday";
-export default defineScenario({ id: "tiny", title: "Tiny", owner: "SRE", hypothesis: "nothing happens", duration: "3s" });
-`,
-  );
-  return dir;
+  return tinyRunFolder(join(work, name), { duration: "3s" });
 }
 
 /** whileRunning is called every 50 ms once a run folder has its journal, until it returns true. */

@@ -5,9 +5,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort } from "../../src/env/process.ts";
 import { afterAll, describe, expect, it } from "vitest";
 import { runFolders } from "../run-folders.ts";
+import { tinyRunFolder } from "../tiny-run.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
@@ -16,21 +16,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** A folder with a config (external provider, nothing to start) and a scenario without load. */
 async function folder(name: string, configExtra = ""): Promise<string> {
-  const dir = join(work, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, "gameday.config.ts"),
-    `import { defineConfig } from "gameday";
-export default defineConfig({ provider: "external", receiver: { listen: "127.0.0.1:${await freePort()}" }${configExtra} });
-`,
-  );
-  writeFileSync(
-    join(dir, "tiny.ts"),
-    `import { defineScenario } from "gameday";
-export default defineScenario({ id: "tiny", title: "Tiny", owner: "SRE", hypothesis: "nothing happens", duration: "300ms" });
-`,
-  );
-  return dir;
+  return tinyRunFolder(join(work, name), { configExtra });
 }
 
 function gameday(cwd: string, ...args: string[]) {

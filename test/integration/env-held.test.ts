@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { freePort } from "../../src/env/process.ts";
 import { afterAll, describe, expect, it } from "vitest";
 import { runFolders } from "../run-folders.ts";
+import { tinyRunFolder } from "../tiny-run.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
@@ -24,20 +25,8 @@ function gameday(cwd: string, ...args: string[]) {
 }
 
 async function folder(name: string): Promise<string> {
-  const dir = join(work, name);
+  const dir = await tinyRunFolder(join(work, name));
   mkdirSync(join(dir, ".gameday"), { recursive: true });
-  writeFileSync(
-    join(dir, "gameday.config.ts"),
-    `import { defineConfig } from "gameday";
-export default defineConfig({ provider: "external", receiver: { listen: "127.0.0.1:${await freePort()}" } });
-`,
-  );
-  writeFileSync(
-    join(dir, "tiny.ts"),
-    `import { defineScenario } from "gameday";
-export default defineScenario({ id: "tiny", title: "Tiny", owner: "SRE", hypothesis: "nothing happens", duration: "300ms" });
-`,
-  );
   return dir;
 }
 
