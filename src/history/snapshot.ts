@@ -45,13 +45,12 @@ export async function takeSnapshot(
     interrupted: result.interrupted,
   });
   const series: SnapshotSeries[] = [];
+  // One read for the whole profile: on a large store, cheaper than one per scenario.
+  const all = result.scenarios.length
+    ? await store.series({ since, profile: result.profile, last: SNAPSHOT_POINTS - 1 })
+    : [];
   for (const s of result.scenarios) {
-    const stored = await store.series({
-      since,
-      profile: result.profile,
-      scenario: s.id,
-      last: SNAPSHOT_POINTS - 1,
-    });
+    const stored = all.filter((x) => x.scenario === s.id);
     for (const metric of KEY_METRICS) {
       const mine = s.measurements.find((m) => m.metric === metric);
       const past = stored.find((x) => x.metric === metric);
