@@ -27,7 +27,9 @@ function git(args: string[], cwd: string): string | null {
 
 /** Null fields outside a git checkout (or without git). */
 export function gitInfo(cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): GitInfo {
-  const commit = env.GAMEDAY_COMMIT || git(["rev-parse", "HEAD"], cwd);
+  // CI containers may refuse git on a checkout owned by another user ("dubious ownership"): the
+  // CI system's own variables then still name the commit.
+  const commit = env.GAMEDAY_COMMIT || git(["rev-parse", "HEAD"], cwd) || env.GITHUB_SHA || env.CI_COMMIT_SHA;
   const fromEnv = BRANCH_VARIABLES.map((v) => env[v]).find((v) => v);
   let branch = fromEnv || git(["rev-parse", "--abbrev-ref", "HEAD"], cwd);
   if (branch === "HEAD") branch = null;
