@@ -5,11 +5,12 @@
 // compared with the first (a defect run is never a baseline) and raises no false alarm. The
 // harness's failover times are checked against the service's own record of its provider switch.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunResult, ScenarioResult } from "../../src/engine/result.ts";
+import { freePort } from "../../src/env/process.ts";
 import { openRunStore } from "../../src/history/open-store.ts";
 import { runFolders } from "../run-folders.ts";
 
@@ -18,6 +19,7 @@ const main = join(root, "src/cli/main.ts");
 const scenarioFile = join(root, "test/fixtures/scenarios/history/failover-short.ts");
 const work = mkdtempSync(join(tmpdir(), "gameday-history-e2e-"));
 const store = join(work, "history.sqlite");
+const config = join(work, "gameday.config.ts");
 
 interface Run {
   code: number | null;
@@ -38,7 +40,7 @@ function run(name: string, extra: string[]): Run {
       "run",
       scenarioFile,
       "--config",
-      join(root, "gameday.config.ts"),
+      config,
       "--profile",
       "ci",
       "--out",
@@ -64,11 +66,23 @@ const metric = (r: Run, name: string) => r.scenario.measurements.find((m) => m.m
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+// The bundled config but for the alert receiver's port: other end-to-end files run the bundled
+// config's receiver (127.0.0.1:9095) at the same time.
+async function writeConfig(): Promise<void> {
+  writeFileSync(
+    config,
+    `import { defineConfig } from "gameday";
+export default defineConfig({ provider: "reference", autoAck: { after: "60s" }, receiver: { listen: "127.0.0.1:${await freePort()}" } });
+`,
+  );
+}
+
 describe("a failover regression against the recorded baseline", () => {
   let healthy: Run;
   let slow: Run;
   let healthyAgain: Run;
-  beforeAll(() => {
+  beforeAll(async () => {
+    await writeConfig();
     healthy = run("healthy", []);
     slow = run("slow", ["--defect", "failover_slow", "--baseline", "last-pass"]);
     healthyAgain = run("healthy-again", ["--baseline", "last-pass"]);
