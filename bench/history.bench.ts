@@ -27,6 +27,8 @@ import { DEFAULT_SCORE, reliabilityScore } from "../src/history/score.ts";
 import type { StoredMeasurement, StoredRun, StoredScenario } from "../src/history/stored-run.ts";
 import { postgresUnavailable, startPostgres } from "../test/postgres-server.ts";
 import type { BenchContext, BenchRecord } from "./types.ts";
+// The tests' mulberry32: every run of the bench stores the same data.
+import { rng } from "../test/unit/measure-fixtures.ts";
 
 const execFileAsync = promisify(execFile);
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -46,18 +48,6 @@ const ONE_METRIC = "failover.time";
 const withCli = process.env.BENCH_HISTORY_CLI !== "0";
 
 // ---- synthetic runs ------------------------------------------------------------------------------
-
-/** Deterministic PRNG (mulberry32), so every run of the bench stores the same data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface MetricSpec {
   metric: string;
@@ -346,7 +336,7 @@ async function benchBackend(ctx: BenchContext, b: Backend, nowAtStart: number): 
   const p = `history.${b.name}`;
   const reps = ctx.scale >= 1 ? 5 : 3;
   const records = ctx.scale >= 1 ? 50 : 20;
-  const rand = prng(0x6761_6d65);
+  const rand = rng(0x6761_6d65);
   const now = nowAtStart;
   const since = now - 30 * DAY_MS;
 
@@ -483,7 +473,7 @@ async function benchBackend(ctx: BenchContext, b: Backend, nowAtStart: number): 
     }
 
     // -- judging a finished run before it is recorded (secondary): baselines, bands, snapshot
-    const judgeRand = prng(0x6a75_6467);
+    const judgeRand = rng(0x6a75_6467);
     const judged = await repeat(reps, () =>
       judgeRun(asRunResult(makeRun(judgeRand, Date.now() - 600_000, 1, "-j")), {
         store,
@@ -503,7 +493,7 @@ async function benchBackend(ctx: BenchContext, b: Backend, nowAtStart: number): 
     });
 
     // -- record(): one more run into the full store, each in its own transaction
-    const recRand = prng(0x7265_636f);
+    const recRand = rng(0x7265_636f);
     const extra = Array.from({ length: records }, (_, k) =>
       makeRun(recRand, now - 3_000_000 + k * 50_000, 1, `-r${String(k).padStart(3, "0")}`),
     );

@@ -5,21 +5,8 @@ import type { Target, Unit, Verdict } from "../evaluate/verdict.ts";
 import { type SqlDatabase, type SqlValue, valuesList } from "./sql-database.ts";
 import { isNormal, type StoredMeasurement, type StoredRun } from "./stored-run.ts";
 
-export interface RunSummary {
-  runId: string;
-  startedAt: number;
-  endedAt: number;
-  profile: string;
-  scale: number;
-  verdict: Verdict;
-  interrupted: boolean;
-  defects: string[];
-  normal: boolean;
-  host: string;
-  gitCommit: string | null;
-  gitBranch: string | null;
-  runDir: string | null;
-}
+/** A run without its scenarios, and whether it may be a baseline (`normal`). */
+export type RunSummary = Omit<StoredRun, "scenarios" | "exitCode" | "gamedayVersion"> & { normal: boolean };
 
 export interface ScenarioOutcome {
   scenario: string;
