@@ -356,15 +356,6 @@ export class RunStore {
     }));
   }
 
-  /** The newest run of each scenario ever recorded (for staleness beyond the score's window). */
-  async lastRunOfEachScenario(profile?: string): Promise<Map<string, number>> {
-    const rows = await this.db.query<{ scenario: string; last: number }>(
-      `SELECT scenario, MAX(started_at) AS last FROM scenario_runs ${profile !== undefined ? "WHERE profile = ?" : ""} GROUP BY scenario`,
-      profile !== undefined ? [profile] : [],
-    );
-    return new Map(rows.map((r) => [r.scenario, Number(r.last)]));
-  }
-
   /**
    * Each metric's series since a time: the newest `last` points (normal runs only unless asked),
    * count, range and a least-squares slope computed in SQL so ten thousand runs stay cheap.

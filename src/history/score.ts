@@ -57,7 +57,6 @@ const CREDIT: Record<Verdict, number> = { PASS: 1, WARN: 0.5, FAIL: 0, ERROR: 0 
 
 /**
  * outcomes: scenario verdicts, oldest first (normal or not; non-normal ones are skipped).
- * lastSeen: each scenario's newest run ever, for staleness beyond the window.
  * expected: scenarios that should have evidence even if they were never run.
  */
 export function reliabilityScore(
