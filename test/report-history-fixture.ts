@@ -79,7 +79,8 @@ export function withHistory(sample: RunResult): RunResult {
     baselineRunId: "run-b2",
     baseline: 800,
     median: 800,
-    // The judge's band can dip below zero (median − minimum tolerance); reports show it from 0.
+    // The judge cuts bands of non-negative readings at zero; a result from elsewhere may not, and
+    // reports show any time, cost, count or share band from 0.
     band: [-1200, 2800],
     bandRuns: 4,
     regressed: true,

@@ -87,6 +87,15 @@ function summary(r: RunRow): RunSummary {
 
 const bit = (b: boolean) => (b ? 1 : 0);
 
+/** The conditions whose value is given (`column op ?`), joined with AND, and their parameters in order. */
+function given(conditions: ReadonlyArray<readonly [string, SqlValue | undefined]>): {
+  sql: string;
+  params: SqlValue[];
+} {
+  const present = conditions.filter((c): c is readonly [string, SqlValue] => c[1] !== undefined);
+  return { sql: present.map(([sql]) => sql).join(" AND "), params: present.map(([, value]) => value) };
+}
+
 export class RunStore {
   readonly db: SqlDatabase;
   /** Where the store is, fit to print (a PostgreSQL password is redacted). */
@@ -236,20 +245,14 @@ export class RunStore {
 
   /** Runs newest first. */
   async runs(filter: { since?: number; profile?: string; limit?: number } = {}): Promise<RunSummary[]> {
-    const where: string[] = [];
-    const params: SqlValue[] = [];
-    if (filter.since !== undefined) {
-      where.push("started_at >= ?");
-      params.push(filter.since);
-    }
-    if (filter.profile !== undefined) {
-      where.push("profile = ?");
-      params.push(filter.profile);
-    }
+    const where = given([
+      ["started_at >= ?", filter.since],
+      ["profile = ?", filter.profile],
+    ]);
     const rows = await this.db.query<RunRow>(
-      `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at DESC, run_id DESC
+      `SELECT * FROM runs ${where.sql ? `WHERE ${where.sql}` : ""} ORDER BY started_at DESC, run_id DESC
        ${filter.limit !== undefined ? `LIMIT ${Math.max(0, Math.floor(filter.limit))}` : ""}`,
-      params,
+      where.params,
     );
     return rows.map(summary);
   }
@@ -264,21 +267,17 @@ export class RunStore {
     branch?: string;
     before?: number;
   }): Promise<RunSummary | null> {
-    const params: SqlValue[] = [q.scenario, q.profile];
-    let extra = "";
-    if (q.branch !== undefined) {
-      extra += " AND r.git_branch = ?";
-      params.push(q.branch);
-    }
-    if (q.before !== undefined) {
-      extra += " AND s.started_at < ?";
-      params.push(q.before);
-    }
+    const where = given([
+      ["s.scenario = ?", q.scenario],
+      ["s.profile = ?", q.profile],
+      ["r.git_branch = ?", q.branch],
+      ["s.started_at < ?", q.before],
+    ]);
     const [row] = await this.db.query<RunRow>(
       `SELECT r.* FROM scenario_runs s JOIN runs r ON r.run_id = s.run_id
-        WHERE s.scenario = ? AND s.profile = ? AND s.normal = 1 AND s.verdict = 'PASS'${extra}
+        WHERE ${where.sql} AND s.normal = 1 AND s.verdict = 'PASS'
         ORDER BY s.started_at DESC LIMIT 1`,
-      params,
+      where.params,
     );
     return row ? summary(row) : null;
   }
@@ -295,17 +294,17 @@ export class RunStore {
     size: number;
     branch?: string;
   }): Promise<{ runs: number; values: Map<string, number[]> }> {
-    const params: SqlValue[] = [q.scenario, q.profile, q.until];
-    let branch = "";
-    if (q.branch !== undefined) {
-      branch = " AND r.git_branch = ?";
-      params.push(q.branch);
-    }
+    const where = given([
+      ["s.scenario = ?", q.scenario],
+      ["s.profile = ?", q.profile],
+      ["r.started_at <= ?", q.until],
+      ["r.git_branch = ?", q.branch],
+    ]);
     const runs = await this.db.query<{ run_id: string }>(
       `SELECT s.run_id FROM scenario_runs s JOIN runs r ON r.run_id = s.run_id
-        WHERE s.scenario = ? AND s.profile = ? AND s.normal = 1 AND r.started_at <= ?${branch}
+        WHERE ${where.sql} AND s.normal = 1
         ORDER BY s.started_at DESC LIMIT ${Math.max(1, Math.floor(q.size))}`,
-      params,
+      where.params,
     );
     const values = new Map<string, number[]>();
     if (!runs.length) return { runs: 0, values };
@@ -326,16 +325,11 @@ export class RunStore {
 
   /** Every scenario's verdict per run since a time, oldest first: what the score is made of. */
   async outcomes(q: { since: number; profile?: string; scenario?: string }): Promise<ScenarioOutcome[]> {
-    const params: SqlValue[] = [q.since];
-    let extra = "";
-    if (q.profile !== undefined) {
-      extra += " AND profile = ?";
-      params.push(q.profile);
-    }
-    if (q.scenario !== undefined) {
-      extra += " AND scenario = ?";
-      params.push(q.scenario);
-    }
+    const where = given([
+      ["started_at >= ?", q.since],
+      ["profile = ?", q.profile],
+      ["scenario = ?", q.scenario],
+    ]);
     const rows = await this.db.query<{
       scenario: string;
       run_id: string;
@@ -344,8 +338,8 @@ export class RunStore {
       normal: number;
     }>(
       `SELECT scenario, run_id, started_at, verdict, normal FROM scenario_runs
-        WHERE started_at >= ?${extra} ORDER BY started_at, run_id`,
-      params,
+        WHERE ${where.sql} ORDER BY started_at, run_id`,
+      where.params,
     );
     return rows.map((r) => ({
       scenario: r.scenario,
@@ -368,22 +362,14 @@ export class RunStore {
     last: number;
     includeAbnormal?: boolean;
   }): Promise<Series[]> {
-    const where = ["started_at >= ?"];
-    const params: SqlValue[] = [q.since];
-    if (q.profile !== undefined) {
-      where.push("profile = ?");
-      params.push(q.profile);
-    }
-    if (q.scenario !== undefined) {
-      where.push("scenario = ?");
-      params.push(q.scenario);
-    }
-    if (q.metric !== undefined) {
-      where.push("metric = ?");
-      params.push(q.metric);
-    }
-    if (!q.includeAbnormal) where.push("normal = 1");
-    const filter = where.join(" AND ");
+    const where = given([
+      ["started_at >= ?", q.since],
+      ["profile = ?", q.profile],
+      ["scenario = ?", q.scenario],
+      ["metric = ?", q.metric],
+    ]);
+    const params = where.params;
+    const filter = q.includeAbnormal ? where.sql : `${where.sql} AND normal = 1`;
     // Days since the window's start keep the sums small enough for doubles to stay exact.
     const stats = await this.db.query<{
       scenario: string;
