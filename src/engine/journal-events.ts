@@ -71,10 +71,21 @@ export type JournalEvent =
       fingerprint: string;
       name: string;
       by: string;
-      via: "cli" | "api" | "auto";
+      via: "cli" | "api" | "web" | "auto";
       synthetic: boolean;
     }
-  | { type: "decision"; scenario: string; what: string }
+  /**
+   * t_decision: the runbook's planned decision step, or an incident commander's call from the
+   * console / API (then with severity, who and why).
+   */
+  | {
+      type: "decision";
+      scenario: string;
+      what: string;
+      severity?: "sev2" | "sev3";
+      by?: string;
+      why?: string;
+    }
   | {
       type: "runbook.step";
       scenario: string;

@@ -61,8 +61,13 @@ export interface RunOptions {
   gamedayVersion: string;
   /** A folder of `<name>.hbs` files replacing bundled report templates of the same name. */
   templatesDir?: string;
-  /** Called once the run folder and journal exist (tests, the CLI's "writing to" line). */
-  onStart?: (info: { runId: string; runDir: string }) => void;
+  /**
+   * Called once the run folder, journal and alert book exist (tests, the live console, which
+   * follows the journal and acknowledges through the book).
+   */
+  onStart?: (info: { runId: string; runDir: string; journal: Journal; book: AlertBook }) => void;
+  /** Called with the environment's resolved addresses once it is up (the console's panel queries). */
+  onEnvironment?: (config: GamedayConfig) => void;
   /** The checkout the run was started in, kept in result.json and the history. */
   git?: { commit: string | null; branch: string | null };
   /**
@@ -110,7 +115,8 @@ export async function runGameday(o: RunOptions): Promise<RunOutcome> {
   const journal = new Journal(join(runDir, "journal.jsonl"));
   const entries: JournalEntry[] = [];
   journal.onEvent((e) => entries.push(e));
-  o.onStart?.({ runId, runDir });
+  const book = new AlertBook();
+  o.onStart?.({ runId, runDir, journal, book });
   const startedAt = Date.now();
   journal.write({
     type: "run.start",
@@ -127,7 +133,6 @@ export async function runGameday(o: RunOptions): Promise<RunOutcome> {
 
   const registry = new CleanupRegistry();
   liveRegistries.add(registry);
-  const book = new AlertBook();
   const results: ScenarioResult[] = [];
   const faultCounter = { n: 0 };
   const runErrors: string[] = [];
@@ -155,6 +160,7 @@ export async function runGameday(o: RunOptions): Promise<RunOutcome> {
     const cfg: GamedayConfig = { ...env.config, autoAck: o.config.autoAck ?? env.config.autoAck };
     // Kept with the run so `gameday cleanup --run <id>` can reach the same targets after a SIGKILL.
     writeResolvedConfig(runDir, cfg);
+    o.onEnvironment?.(cfg);
     if (cfg.toxiproxy) {
       await ensureProxies(
         cfg.toxiproxy.api,

@@ -223,7 +223,8 @@ export function measureScenario(i: MeasureInput): MeasureOutput {
   if (x.ttr !== undefined && tl.recovery) {
     const rec = tl.recovery;
     const drill = s.timeline.some((st) => st.decide !== undefined);
-    const basis = tl.decision ? "decision → healthy" : "fault → healthy";
+    const fromDecision = drill && tl.decision !== null && tl.recoverFrom === tl.decision.t;
+    const basis = fromDecision ? "decision → healthy" : "fault → healthy";
     const decisionMissing = drill && !tl.decision ? "the decision step was never recorded" : null;
     add({
       metric: "ttr",
@@ -236,7 +237,11 @@ export function measureScenario(i: MeasureInput): MeasureOutput {
           : `${basis}; steady state held ${ms(s.steadyState.sustain)} from ${new Date(rec.runStart ?? rec.at).toISOString()}; instant refined per request`,
       evidence: [
         "samples:http_req_duration",
-        ...(tl.decision ? [seqOf(tl.decision)] : tl.faults[0] ? [seqOf(tl.faults[0].applied)] : []),
+        ...(fromDecision && tl.decision
+          ? [seqOf(tl.decision)]
+          : tl.faults[0]
+            ? [seqOf(tl.faults[0].applied)]
+            : []),
       ],
       error: sampleError ?? decisionMissing,
     });

@@ -152,7 +152,10 @@ export function scenarioTimeline(i: TimesInput): Timeline {
 
   // ---- recovery ---------------------------------------------------------------------------------------
   const isFailure = failureClassifier(s.load?.failOn ?? ["5xx", "429", "network"]);
-  const recoverFrom = decision !== null && decision.t >= ref ? decision.t : ref;
+  // Only a rollback drill measures recovery from its decision; an incident commander's call during
+  // another scenario is recorded as t_decision but leaves TTR fault → healthy (DESIGN.md).
+  const drill = s.timeline.some((st) => st.decide !== undefined);
+  const recoverFrom = drill && decision !== null && decision.t >= ref ? decision.t : ref;
   const hasSteady = s.steadyState.p95Ms !== undefined || s.steadyState.errorRate !== undefined;
   const rec = hasSteady
     ? recovery({ store: i.store, steadyState: s.steadyState, isFailure, from: recoverFrom, to: t1 })

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 
 export type AlertStatus = "firing" | "resolved";
-export type AckVia = "cli" | "api" | "auto";
+export type AckVia = "cli" | "api" | "web" | "auto";
 
 /** One alert notification as the receiver understood it (from Alertmanager or a plain post). */
 export interface IncomingAlert {

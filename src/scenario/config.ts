@@ -1,6 +1,7 @@
 // The run config (gameday.config.ts): names every target a scenario may touch and how it comes up.
 // Scenarios refer to targets by name only, so the same scenario runs against the reference stack,
 // a local process set or a team's staging.
+import { Cron } from "croner";
 import { z } from "zod";
 import { duration } from "./schema.ts";
 
@@ -83,6 +84,24 @@ export const probeConfig = z.discriminatedUnion("kind", [
 ]);
 
 const unitTolerance = z.number().min(0);
+
+function validCron(pattern: string): boolean {
+  try {
+    new Cron(pattern, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function validTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 const DAY_MS = 86_400_000;
 
 /** The run store and how runs are judged against it (docs/ci.md). */
@@ -122,6 +141,54 @@ export const historyConfig = z.strictObject({
     .prefault({}),
 });
 
+/** A gameday `gameday serve` starts on a cron schedule (docs/serve.md). */
+export const scheduleConfig = z.strictObject({
+  name,
+  /** Five fields (minute precision) or six (a leading seconds field), as croner reads them. */
+  cron: z.string().refine(validCron, { message: 'not a cron pattern croner can read (e.g. "0 10 * * 2")' }),
+  /** Scenario files or folders, relative to the config's folder. */
+  scenarios: z.array(z.string().min(1)).min(1),
+  profile: z.enum(["real", "ci"]).default("real"),
+  /** IANA time zone the cron is read in (default: the server's). */
+  timezone: z
+    .string()
+    .refine(validTimeZone, { message: "not an IANA time zone (e.g. Europe/Berlin)" })
+    .optional(),
+  /** Compare each scheduled run with this baseline (as `run --baseline`). */
+  baseline: z.string().min(1).optional(),
+});
+
+/** Where `gameday serve` posts run outcomes and stakeholder updates. */
+export const webhookConfig = z.strictObject({
+  name,
+  url,
+  /** slack: an incoming-webhook body ({ text, blocks }); json: the generic event object. */
+  format: z.enum(["slack", "json"]).default("json"),
+  /** Which events it gets: fail, error, regression (scheduled or API runs), update (IC updates). */
+  on: z
+    .array(z.enum(["fail", "error", "regression", "update"]))
+    .min(1)
+    .default(["fail", "error", "regression", "update"]),
+  /** Extra request headers (e.g. an authorization header the receiving end wants). */
+  headers: z.record(z.string(), z.string()).default({}),
+});
+
+/** A console panel: one PromQL query against the config's Prometheus, in one of the seed's groups. */
+export const panelConfig = z.strictObject({
+  group: z.enum(["SRE", "FinOps", "Safety", "Product"]),
+  title: z.string().min(1),
+  query: z.string().min(1),
+  unit: z.enum(["ms", "ratio", "usd", "count", "rps", "value"]).default("value"),
+});
+
+export const serveConfig = z.strictObject({
+  /** Where the console and API listen; off loopback a token is required. */
+  listen: hostPort.default("127.0.0.1:8090"),
+  token: z.string().min(8, "a serve token needs at least 8 characters").optional(),
+  /** Console panels; absent: the reference stack's panels when the provider is "reference", else none. */
+  panels: z.array(panelConfig).optional(),
+});
+
 export const configSchema = z.strictObject({
   /** Who brings the targets up: given URLs, local processes, the bundled reference stack, or containers. */
   provider: z.enum(["external", "local", "reference", "testcontainers"]).default("external"),
@@ -144,6 +211,14 @@ export const configSchema = z.strictObject({
   /** A folder of `<name>.hbs` files that replace bundled report templates of the same name in runs. */
   reportTemplates: z.string().min(1).optional(),
   history: historyConfig.prefault({}),
+  serve: serveConfig.prefault({}),
+  schedules: z
+    .array(scheduleConfig)
+    .default([])
+    .refine((list) => new Set(list.map((s) => s.name)).size === list.length, {
+      message: "schedule names must be unique",
+    }),
+  notify: z.strictObject({ webhooks: z.array(webhookConfig).default([]) }).prefault({}),
 });
 
 export type ProxyConfig = z.output<typeof proxyConfig>;
@@ -152,5 +227,9 @@ export type RedisConfig = z.output<typeof redisConfig>;
 export type ProcessConfig = z.output<typeof processConfig>;
 export type ProbeConfig = z.output<typeof probeConfig>;
 export type HistoryConfig = z.output<typeof historyConfig>;
+export type ScheduleConfig = z.output<typeof scheduleConfig>;
+export type WebhookConfig = z.output<typeof webhookConfig>;
+export type PanelConfig = z.output<typeof panelConfig>;
+export type ServeConfig = z.output<typeof serveConfig>;
 export type GamedayConfig = z.output<typeof configSchema>;
 export type GamedayConfigInput = z.input<typeof configSchema>;

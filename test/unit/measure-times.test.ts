@@ -181,9 +181,36 @@ describe("scenarioTimes", () => {
     const t = scenarioTimes({ scenario: scenario(base), entries: j.entries, store, runEnd: T0 + 60_000 });
     expect(Math.abs(t.recover! - truth)).toBeLessThan(250);
     j.add({ type: "decision", scenario: "s1", what: "rollback" }, INJECT + 5_000);
-    const tl = scenarioTimeline({ scenario: scenario(base), entries: j.entries, store, runEnd: T0 + 60_000 });
+    const drill = scenario({
+      ...base,
+      timeline: [...base.timeline, { at: 15_000, decide: "rollback" }],
+      runbook: {
+        steps: [{ id: "declare", title: "declare", actions: [{ kind: "declare", severity: "Sev-2" }] }],
+      },
+    });
+    const tl = scenarioTimeline({ scenario: drill, entries: j.entries, store, runEnd: T0 + 60_000 });
     expect(tl.recoverFrom).toBe(INJECT + 5_000);
     expect(Math.abs(tl.times.recover! - truth)).toBeLessThan(250);
+  });
+
+  it("an incident commander's decision outside a rollback drill is t_decision, but recovery stays fault → healthy", () => {
+    const store = new SampleStore();
+    load(store, T0, T0 + 60_000, 25, (t) => (t >= INJECT && t < INJECT + 12_000 ? bad502 : ok));
+    const j = JournalBuilder.run("s1", { start: T0, inject: INJECT });
+    j.add(
+      {
+        type: "decision",
+        scenario: "s1",
+        what: "Sev-3: monitor and mitigate",
+        severity: "sev3",
+        by: "ic",
+        why: "p95",
+      },
+      INJECT + 4_000,
+    );
+    const tl = scenarioTimeline({ scenario: scenario(base), entries: j.entries, store, runEnd: T0 + 60_000 });
+    expect(tl.times.decision).toBe(INJECT + 4_000);
+    expect(tl.recoverFrom).toBe(INJECT);
   });
 
   it("fault end: reverted t, else planned end, else scenario end", () => {

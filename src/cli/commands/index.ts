@@ -8,6 +8,7 @@ import { proxyCommand } from "./proxy.ts";
 import { keygenCommand, reportCommand, signCommand, verifyCommand } from "./reports.ts";
 import { runCommand } from "./run.ts";
 import { listCommand, validateCommand } from "./scenarios.ts";
+import { serveCommand } from "./serve.ts";
 
 export const commands: Command[] = [
   listCommand,
@@ -24,4 +25,5 @@ export const commands: Command[] = [
   proxyCommand,
   historyCommand,
   compareCommand,
+  serveCommand,
 ];

@@ -1,23 +1,20 @@
 import { resolve } from "node:path";
 import { formatPlan, planScenario } from "../../engine/plan.ts";
 import { createProgress } from "../../engine/progress.ts";
-import type { Environment } from "../../env/environment.ts";
-import { ENV_STATE_FILE, readEnvState, readEnvStateFile } from "../../env/state.ts";
-import { gitInfo } from "../../history/git-info.ts";
+import type { RunOutcome } from "../../engine/run.ts";
+import { ENV_STATE_FILE } from "../../env/state.ts";
 import { REPORT_TEMPLATES, templateFolderProblems } from "../../report/render.ts";
 import { formatDuration } from "../../scenario/duration.ts";
 import { loadScenarios } from "../../scenario/loader.ts";
 import { applyProfile, profileByName } from "../../scenario/profile.ts";
 import { type Command, flag, str } from "../command.ts";
 import { EXIT, UsageError } from "../exit-codes.ts";
-import { VERSION } from "../version.ts";
-import { openHistory, regressionLines } from "../run-history.ts";
+import { regressionLines } from "../run-history.ts";
+import { executeRun, prepareRun } from "../run-session.ts";
+import { guardSignals } from "../run-signals.ts";
+import { configDirOf, type RunConsole, startRunConsole } from "./serve.ts";
 import { verdictTable } from "../verdict-table.ts";
 import { configFrom, DEFAULT_CONFIG, DEFAULT_SCENARIOS } from "./scenarios.ts";
-
-/** How long the emergency exit waits for fault reverts, then for the environment's processes. */
-const EMERGENCY_REVERT_MS = 5_000;
-const EMERGENCY_STOP_GRACE_MS = 2_000;
 
 /** The template folder, checked before anything starts (exit 2 naming every problem). */
 function checkTemplatesDir(dir: string | undefined, from: string): string | undefined {
@@ -32,7 +29,7 @@ export const runCommand: Command = {
   name: "run",
   summary: "run scenarios: load + faults + observation → measured verdicts and reports",
   usage:
-    "run <scenario|dir…> [--profile real|ci] [--config F] [--out DIR] [--templates DIR] [--strict] [--dry-run] [--defect NAME…] [--baseline last-pass|RUN|branch:NAME] [--store S] [--no-record]",
+    "run <scenario|dir…> [--profile real|ci] [--config F] [--out DIR] [--templates DIR] [--strict] [--dry-run] [--defect NAME…] [--baseline last-pass|RUN|branch:NAME] [--store S] [--no-record] [--ui [--listen H:P] [--token T]]",
   help: `Runs each scenario in turn: baseline, inject, observe, recover, verify. Every fault is undone
 on every exit path (normal end, error, stop condition, Ctrl-C, SIGTERM). Writes
 <out>/<run-id>/ with journal.jsonl, result.json, gameday_report.md, report.html, junit.xml,
@@ -75,9 +72,15 @@ Options:
                   history.url / history.path, else history.sqlite in the reports folder)
   --no-record     do not record this run in the history store
   --quiet         no progress output
+  --ui            follow the run in the browser: the console of gameday serve (live charts,
+                  timeline, alerts with Acknowledge, the IC's Decide and stakeholder update)
+                  on --listen (default: the config's serve.listen, 127.0.0.1:8090)
+  --listen H:P    where --ui listens; off loopback it needs --token (or GAMEDAY_SERVE_TOKEN)
+  --token T       bearer token the console's API requires
 
 Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid input,
-3 ERROR (environment or harness), 130 interrupted after cleanup.`,
+3 ERROR (environment or harness; also another gameday run in progress in the same reports
+folder, named with who started it), 130 interrupted after cleanup.`,
   options: {
     profile: { type: "string" },
     config: { type: "string" },
@@ -90,10 +93,13 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
     store: { type: "string" },
     "no-record": { type: "boolean" },
     quiet: { type: "boolean" },
+    ui: { type: "boolean" },
+    listen: { type: "string" },
+    token: { type: "string" },
   },
   async run(args) {
     const profile = profileByName(str(args, "profile") ?? "real");
-    let config = await configFrom(str(args, "config"));
+    const config = await configFrom(str(args, "config"));
     if (!config) throw new UsageError(`no config: pass --config F or create ${DEFAULT_CONFIG}`);
     const paths = args.positionals.length ? args.positionals : [DEFAULT_SCENARIOS];
     // Validate every file, against the config's target names, before anything starts.
@@ -121,101 +127,27 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
     const defects = (args.values.defect as string[] | undefined) ?? [];
     const reportsDir = str(args, "out") ?? config.reportsDir;
     const progress = createProgress({ quiet: flag(args, "quiet") });
-    // An environment brought up by `gameday env up` is used as it is, and left running.
-    const held = readEnvState();
-    let environment: Environment | undefined;
-    if (held) {
-      if (defects.length)
-        throw new UsageError(
-          `--defect needs a stack of the run's own, but \`gameday env up\` holds one (pid ${held.pid}); stop it with gameday env down`,
-        );
-      config = {
-        ...held.config,
-        autoAck: config.autoAck,
-        // Alertmanager of the held stack delivers to the address it was started with.
-        receiver: { ...config.receiver, listen: held.config.receiver.listen },
-        reportsDir: config.reportsDir,
-        history: config.history,
-      };
-      const { attachHeldEnvironment } = await import("../../env/held.ts");
-      environment = { ...(await attachHeldEnvironment(held)), config };
-      progress.event(`using the ${held.provider} environment held by gameday env up (pid ${held.pid})`);
-    } else {
-      const stale = readEnvStateFile();
-      if (stale)
-        progress.event(
-          `${ENV_STATE_FILE} names holder pid ${stale.pid}, which is not running: starting a fresh environment (gameday env down stops its leftovers)`,
-        );
-    }
-    if (defects.length && config.provider !== "reference")
-      throw new UsageError("--defect works with the reference stack only");
-
-    // The store and the baseline are checked before anything starts: a wrong run id is exit 2 and
-    // an unreachable store exit 3 with nothing touched.
-    const history = await openHistory({
+    const prepared = await prepareRun({
       config,
+      scenarios: loaded,
+      profile,
       reportsDir,
-      store: str(args, "store"),
+      defects,
       baseline: str(args, "baseline"),
+      store: str(args, "store"),
       record: !flag(args, "no-record"),
-      profile: profile.name,
       strict: flag(args, "strict"),
+      templatesDir,
+      progress,
+      starter: { by: process.env.USER ?? "cli", via: "cli" },
     });
-    // The engine (and through it the load engine, Toxiproxy, Redis clients) loads only when a run starts.
-    const { revertEverything, runGameday, stopStartedEnvironments } = await import("../../engine/run.ts");
     const controller = new AbortController();
-    // The way out when the orderly path cannot be waited for: revert faults, stop what this run's
-    // environment started (in their own process groups they would outlive us), exit. Bounded, so a
-    // hung target cannot keep the process alive.
-    let exiting = false;
-    const emergencyExit = (reason: string, code: number) => {
-      if (exiting) return;
-      exiting = true;
-      const within = (p: Promise<unknown>, ms: number) =>
-        Promise.race([p, new Promise((done) => setTimeout(done, ms).unref())]);
-      void within(revertEverything(reason), EMERGENCY_REVERT_MS)
-        .then(() => within(stopStartedEnvironments(EMERGENCY_STOP_GRACE_MS), EMERGENCY_STOP_GRACE_MS + 2_000))
-        .finally(() => process.exit(code));
-    };
-    let signals = 0;
-    const onSignal = (sig: NodeJS.Signals) => {
-      signals += 1;
-      if (signals === 1) {
-        progress.event(
-          `${sig} received: stopping, reverting every fault, writing reports (again to force exit)`,
-        );
-        controller.abort(new Error(`interrupted by ${sig}`));
-      } else if (!exiting) {
-        progress.event(`${sig} again: reverting faults, stopping the environment and exiting now`);
-        emergencyExit(`second ${sig}`, EXIT.interrupted);
-      }
-    };
-    const onCrash = (err: unknown) => {
-      progress.event(
-        `internal error: ${(err as Error)?.stack ?? String(err)}; reverting every fault and stopping the environment`,
-      );
-      emergencyExit("uncaught exception", EXIT.error);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    process.on("uncaughtException", onCrash);
-    process.on("unhandledRejection", onCrash);
-    try {
-      const outcome = await runGameday({
-        scenarios: loaded,
-        config,
-        profile,
-        reportsDir,
-        git: gitInfo(),
-        judge: history?.judge,
-        strict: flag(args, "strict"),
-        progress,
-        signal: controller.signal,
-        defects,
-        environment,
-        templatesDir,
-        gamedayVersion: VERSION,
-      });
+    const guard = guardSignals({
+      progress,
+      firstMessage: "stopping, reverting every fault, writing reports",
+      onFirst: (sig) => controller.abort(new Error(`interrupted by ${sig}`)),
+    });
+    const printOutcome = (outcome: RunOutcome) => {
       console.log("");
       console.log(verdictTable(outcome.result));
       const regressions = regressionLines(outcome.result);
@@ -223,14 +155,29 @@ Exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid inp
       console.log(
         `\nrun ${outcome.result.runId}: ${outcome.result.verdict}${outcome.result.interrupted ? " (interrupted)" : ""} — reports in ${outcome.runDir}`,
       );
-      if (history && !(await history.finish(outcome.result, outcome.runDir))) return EXIT.error;
-      return outcome.exitCode;
+    };
+    let ui: RunConsole | undefined;
+    try {
+      if (flag(args, "ui")) {
+        ui = await startRunConsole({
+          config: prepared.config,
+          configDir: configDirOf(str(args, "config")),
+          reportsDir,
+          listen: str(args, "listen") ?? config.serve.listen,
+          token: str(args, "token") ?? process.env.GAMEDAY_SERVE_TOKEN ?? config.serve.token,
+          progress,
+        });
+        const done = await ui.controller.runPrepared(prepared, prepared.request.starter, {
+          signal: controller.signal,
+          onOutcome: printOutcome,
+        });
+        return done?.exitCode ?? EXIT.error;
+      }
+      const done = await executeRun(prepared, { signal: controller.signal, onOutcome: printOutcome });
+      return done.exitCode;
     } finally {
-      await history?.close();
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      process.off("uncaughtException", onCrash);
-      process.off("unhandledRejection", onCrash);
+      await ui?.close();
+      guard.dispose();
     }
   },
 };

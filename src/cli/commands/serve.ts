@@ -1,0 +1,213 @@
+// `gameday serve`: the long-running mode — schedules, the live console, the HTTP API — and the
+// console of a single `gameday run --ui`, which is the same server without schedules.
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { createProgress, type Progress } from "../../engine/progress.ts";
+import { splitHostPort } from "../../env/hosts.ts";
+import type { GamedayConfig } from "../../scenario/config.ts";
+import { EventHub } from "../../serve/event-hub.ts";
+import { createNotifier, type Notifier } from "../../serve/notify.ts";
+import { panelsFor } from "../../serve/panels.ts";
+import { RunController } from "../../serve/run-controller.ts";
+import { type Scheduler, startScheduler } from "../../serve/scheduler.ts";
+import { startServeServer } from "../../serve/server.ts";
+import { type Command, str } from "../command.ts";
+import { EXIT, UsageError } from "../exit-codes.ts";
+import { guardSignals } from "../run-signals.ts";
+import { configFrom, DEFAULT_CONFIG } from "./scenarios.ts";
+
+/** Skipped schedule fires, appended one JSON line each, next to the runs they would have made. */
+export const SCHEDULE_LOG = "schedule-log.jsonl";
+
+/** How long a stopping server waits for queued webhook deliveries. */
+const DRAIN_MS = 10_000;
+
+export function configDirOf(file: string | undefined): string {
+  return dirname(resolve(file ?? DEFAULT_CONFIG));
+}
+
+export interface RunConsole {
+  controller: RunController;
+  url: string;
+  close(): Promise<void>;
+}
+
+interface ConsoleOptions {
+  config: GamedayConfig;
+  configDir: string;
+  reportsDir: string;
+  listen: string;
+  token: string | undefined;
+  progress: Progress;
+  notifier?: Notifier;
+  scheduler?: () => Scheduler | undefined;
+  canStart?: boolean;
+}
+
+async function startConsole(o: ConsoleOptions): Promise<RunConsole & { hub: EventHub }> {
+  const hub = new EventHub();
+  let url: string | undefined;
+  const controller = new RunController({
+    config: o.config,
+    configDir: o.configDir,
+    reportsDir: o.reportsDir,
+    panels: panelsFor({ panels: o.config.serve.panels, provider: o.config.provider }),
+    publish: (e) => hub.publish(e),
+    progress: o.progress,
+    notifier: o.notifier,
+    baseUrl: () => url,
+  });
+  const { host, port } = splitHostPort(o.listen);
+  const server = await startServeServer({
+    host,
+    port,
+    token: o.token,
+    controller,
+    hub,
+    reportsDir: o.reportsDir,
+    history: o.config.history,
+    schedules: () => o.scheduler?.()?.states() ?? [],
+    canStart: o.canStart ?? false,
+  }).catch((err: Error) => {
+    hub.close();
+    throw err;
+  });
+  url = server.url;
+  return {
+    controller,
+    hub,
+    url: server.url,
+    async close() {
+      hub.close();
+      await server.close();
+    },
+  };
+}
+
+/** The console for one `gameday run --ui`: prints where it is; the CLI's run is its only run. */
+export async function startRunConsole(
+  o: Omit<ConsoleOptions, "canStart" | "scheduler">,
+): Promise<RunConsole> {
+  const c = await startConsole(o);
+  o.progress.event(`console: ${c.url}/ (live view of this run; Ctrl-C stops the run)`);
+  return c;
+}
+
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "long-running mode: scheduled gamedays, the live console, the HTTP API",
+  usage: "serve [--listen 127.0.0.1:8090] [--token T] [--config F] [--out DIR]",
+  help: `Runs until SIGINT/SIGTERM. Serves the live console (a browser page: runs, schedules, the
+running gameday's phase, timeline, p95 / error-rate / throughput charts, active faults, firing
+alerts with Acknowledge, the incident commander's Decide and stakeholder update, the SRE,
+FinOps, Safety and Product panels, history, links to reports) and the JSON API under /api/v1
+(docs/api.md), and fires the config's schedules.
+
+One gameday at a time: the run lock in the reports folder is shared with \`gameday run\`, so a
+run started while another goes is refused (409 from the API, exit 3 from the CLI) naming who
+holds it. A schedule that fires while a run goes is skipped; the skip is kept in the schedule's
+state (GET /api/v1/schedules) and appended to <reports>/${SCHEDULE_LOG}. Every run is
+recorded in the history store (as gameday run); a run started by a schedule or the API that
+ends FAIL, ERROR or with a regression is posted to the config's notify.webhooks (Slack or
+generic JSON), retried with backoff, never holding up the next run.
+
+Stopping the server stops a run in progress the way Ctrl-C stops gameday run: every fault
+reverted, reports written. A second signal exits at once after reverting faults.
+
+Options:
+  --listen H:P  where the console and API listen (default: the config's serve.listen,
+                127.0.0.1:8090); anywhere but loopback needs a token
+  --token T     bearer token for the API (default: $GAMEDAY_SERVE_TOKEN, then serve.token);
+                the console asks for it once and keeps it for the browser tab
+  --config F    config with schedules, notify.webhooks and serve (default ${DEFAULT_CONFIG})
+  --out DIR     reports folder (default: the config's reportsDir)
+
+Exit codes: 0 stopped by a signal after cleanup, 2 invalid config or options, 3 cannot listen.`,
+  options: {
+    listen: { type: "string" },
+    token: { type: "string" },
+    config: { type: "string" },
+    out: { type: "string" },
+  },
+  async run(args) {
+    if (args.positionals.length)
+      throw new UsageError(`serve takes no arguments (got ${args.positionals.join(" ")})`);
+    const configFile = str(args, "config");
+    const config = await configFrom(configFile);
+    if (!config) throw new UsageError(`no config: pass --config F or create ${DEFAULT_CONFIG}`);
+    const reportsDir = resolve(str(args, "out") ?? config.reportsDir);
+    mkdirSync(reportsDir, { recursive: true });
+    const progress = createProgress();
+    const notifier = createNotifier(config.notify.webhooks, {
+      onDelivery: (d) =>
+        progress.event(
+          d.ok
+            ? `webhook ${d.webhook}: ${d.kind} delivered (${d.attempts} attempt${d.attempts === 1 ? "" : "s"})`
+            : `webhook ${d.webhook}: ${d.kind} NOT delivered after ${d.attempts} attempts: ${d.error ?? `HTTP ${d.status}`}`,
+        ),
+    });
+    let scheduler: Scheduler | undefined;
+    const ui = await startConsole({
+      config,
+      configDir: configDirOf(configFile),
+      reportsDir,
+      listen: str(args, "listen") ?? config.serve.listen,
+      token: str(args, "token") ?? process.env.GAMEDAY_SERVE_TOKEN ?? config.serve.token,
+      progress,
+      notifier,
+      scheduler: () => scheduler,
+      canStart: true,
+    });
+    scheduler = startScheduler(config.schedules, {
+      fire: async ({ schedule, at }) => {
+        try {
+          const live = await ui.controller.start({
+            scenarios: schedule.scenarios,
+            profile: schedule.profile,
+            baseline: schedule.baseline,
+            starter: { by: `schedule ${schedule.name}`, via: "schedule" },
+          });
+          progress.event(`schedule ${schedule.name}: started run ${live.runId}`);
+          return { started: true, runId: live.runId };
+        } catch (err) {
+          const reason = (err as Error).message;
+          progress.event(`schedule ${schedule.name}: fire skipped: ${reason}`);
+          appendFileSync(
+            join(reportsDir, SCHEDULE_LOG),
+            `${JSON.stringify({ schedule: schedule.name, at: new Date(at).toISOString(), skipped: true, reason })}\n`,
+          );
+          return { started: false, reason };
+        }
+      },
+      onChange: (s) => ui.hub.publish({ type: "schedule", schedule: s }),
+      log: (t) => progress.event(t),
+    });
+    const next = scheduler
+      .states()
+      .filter((s) => s.nextAt !== null)
+      .sort((a, b) => (a.nextAt ?? 0) - (b.nextAt ?? 0))[0];
+    progress.event(
+      `gameday serve: console and API on ${ui.url}/ — ${config.schedules.length} schedule${config.schedules.length === 1 ? "" : "s"}${next?.nextAt ? ` (next: ${next.name} at ${new Date(next.nextAt).toISOString()})` : ""}; reports in ${reportsDir}`,
+    );
+    let guard: ReturnType<typeof guardSignals> | undefined;
+    const stopped = new Promise<NodeJS.Signals>((resolveStop) => {
+      guard = guardSignals({
+        progress,
+        firstMessage: "stopping the server; a run in progress is stopped, every fault reverted",
+        onFirst: resolveStop,
+      });
+    });
+    try {
+      const sig = await stopped;
+      scheduler.stop();
+      await ui.controller.shutdown(`gameday serve stopping (${sig})`);
+      await Promise.race([notifier.drain(), new Promise((done) => setTimeout(done, DRAIN_MS).unref())]);
+      progress.event("gameday serve stopped");
+      return EXIT.ok;
+    } finally {
+      scheduler.stop();
+      await ui.close();
+      guard?.dispose();
+    }
+  },
+};
