@@ -28,8 +28,12 @@ import { RunLockHeld } from "./run-lock.ts";
 import { decisionWhat, stakeholderUpdate } from "./stakeholder-update.ts";
 
 export interface StartRequest {
-  /** Scenario ids (of the config folder's scenarios/) or files and folders under the config folder. */
+  /**
+   * Scenario ids (of the config folder's scenarios/) or files and folders, relative to the config
+   * folder; from the API they must stay inside it, from the config's own schedules anywhere.
+   */
   scenarios: string[];
+  fromConfig?: boolean;
   profile: string;
   starter: RunStarter;
   baseline?: string;
@@ -105,7 +109,7 @@ export class RunController {
         throw new HttpError(400, (err as Error).message);
       }
     })();
-    const scenarios = await this.#loadScenarios(req.scenarios);
+    const scenarios = await this.#loadScenarios(req.scenarios, req.fromConfig ?? false);
     let prepared: PreparedRun;
     try {
       prepared = await prepareRun({
@@ -376,7 +380,7 @@ export class RunController {
     return live;
   }
 
-  async #loadScenarios(names: string[]): Promise<LoadedScenario[]> {
+  async #loadScenarios(names: string[], anywhere: boolean): Promise<LoadedScenario[]> {
     const root = this.#o.configDir;
     const paths: string[] = [];
     const ids: string[] = [];
@@ -385,7 +389,8 @@ export class RunController {
       const rel = relative(root, p);
       const inside = rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
       if (existsSync(p)) {
-        if (!inside) throw new HttpError(400, `${name}: scenario paths must stay inside ${root}`);
+        if (!inside && !anywhere)
+          throw new HttpError(400, `${name}: scenario paths must stay inside ${root}`);
         paths.push(p);
       } else ids.push(name);
     }

@@ -51,6 +51,10 @@ Runs with a defect switch, ERROR and interrupted runs are recorded but never bas
 The store is opened before anything starts: an unreachable or corrupt store exits 3 then; a
 store that fails at the end exits 3 with the run folder complete (gameday history import DIR).
 
+One gameday at a time per reports folder: a run takes the lock <out>/.gameday-run.lock (shared
+with gameday serve) and a second run exits 3 naming who holds it; a lock left by a killed run
+is taken over once its process is gone.
+
 The config's provider starts the environment for the run and stops it at the end. When
 \`gameday env up\` holds one (${ENV_STATE_FILE}), the run uses that instead, after checking that
 its holder lives and its endpoints answer (exit 3 if not), and leaves it running.

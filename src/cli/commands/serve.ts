@@ -163,6 +163,7 @@ Exit codes: 0 stopped by a signal after cleanup, 2 invalid config or options, 3 
         try {
           const live = await ui.controller.start({
             scenarios: schedule.scenarios,
+            fromConfig: true,
             profile: schedule.profile,
             baseline: schedule.baseline,
             starter: { by: `schedule ${schedule.name}`, via: "schedule" },

@@ -62,10 +62,11 @@ function fill(el, ...children) {
   el.replaceChildren(...clean(children));
 }
 
-/** Fills a table body with rows, or one muted row saying `empty`. */
+/** Fills a table body with rows (cells labelled by column, for the phone layout), or one `empty` row. */
 function fillRows(tbody, rows, empty) {
-  const colspan = tbody.closest("table").querySelectorAll("thead th").length;
-  fill(tbody, rows.length ? rows : h("tr", h("td.muted", { colspan }, empty)));
+  const labels = [...tbody.closest("table").querySelectorAll("thead th")].map((th) => th.textContent);
+  for (const row of rows) for (const [i, td] of [...row.cells].entries()) td.dataset.label = labels[i] ?? "";
+  fill(tbody, rows.length ? rows : h("tr", h("td.muted", { colspan: labels.length }, empty)));
 }
 
 const pad = (n) => String(n).padStart(2, "0");
@@ -182,10 +183,14 @@ async function api(method, path, body) {
   const headers = { accept: "application/json" };
   const t = token();
   if (t) headers.authorization = `Bearer ${t}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
+  const init = { method, headers };
+  if (method === "POST") {
+    headers["content-type"] = "application/json";
+    init.body = JSON.stringify(body ?? {});
+  }
   let res;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(path, init);
   } catch (err) {
     throw new ApiError(0, `cannot reach the server (${err.message})`);
   }
