@@ -13,33 +13,31 @@ const HTML = "text/html; charset=utf-8";
 const JS = "text/javascript; charset=utf-8";
 const CSS = "text/css; charset=utf-8";
 
-const require = createRequire(import.meta.url);
-const own =
-  (name: string): (() => string) =>
-  () =>
-    fileURLToPath(new URL(`./console/${name}`, import.meta.url));
-const uplot =
-  (file: string): (() => string) =>
-  () =>
-    require.resolve(`uplot/dist/${file}`);
+/** URL path → file: `console` names a file of src/serve/console/, `module` an npm module path. */
+type Source = { console: string } | { module: string };
 
-const FILES: ReadonlyMap<string, { file: () => string; type: string }> = new Map([
-  ["/", { file: own("index.html"), type: HTML }],
-  ["/index.html", { file: own("index.html"), type: HTML }],
-  ["/assets/console.js", { file: own("console.js"), type: JS }],
-  ["/assets/console.css", { file: own("console.css"), type: CSS }],
-  ["/assets/uPlot.iife.min.js", { file: uplot("uPlot.iife.min.js"), type: JS }],
-  ["/assets/uPlot.min.css", { file: uplot("uPlot.min.css"), type: CSS }],
+const ASSETS: ReadonlyMap<string, { source: Source; type: string }> = new Map([
+  ["/", { source: { console: "index.html" }, type: HTML }],
+  ["/index.html", { source: { console: "index.html" }, type: HTML }],
+  ["/assets/console.js", { source: { console: "console.js" }, type: JS }],
+  ["/assets/console.css", { source: { console: "console.css" }, type: CSS }],
+  ["/assets/uPlot.iife.min.js", { source: { module: "uplot/dist/uPlot.iife.min.js" }, type: JS }],
+  ["/assets/uPlot.min.css", { source: { module: "uplot/dist/uPlot.min.css" }, type: CSS }],
 ]);
 
+/** File contents by absolute path: each file is read once ("/" and "/index.html" share one). */
 const cache = new Map<string, Buffer>();
+
+function resolveSource(source: Source): string {
+  if ("module" in source) return createRequire(import.meta.url).resolve(source.module);
+  return fileURLToPath(new URL(`./console/${source.console}`, import.meta.url));
+}
 
 /** The body and content type for a console URL path ("/", "/assets/console.js", …), or null. */
 export function consoleAsset(urlPath: string): ConsoleAsset | null {
-  const path = urlPath.split(/[?#]/, 1)[0] ?? urlPath;
-  const entry = FILES.get(path);
+  const entry = ASSETS.get(urlPath.split(/[?#]/, 1)[0] ?? urlPath);
   if (!entry) return null;
-  const file = entry.file();
+  const file = resolveSource(entry.source);
   let body = cache.get(file);
   if (!body) {
     body = readFileSync(file);

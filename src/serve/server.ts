@@ -50,6 +50,7 @@ const startBody = z.strictObject({
   baseline: z.string().min(1).max(200).optional(),
 });
 const byBody = z.strictObject({ by: name });
+const stopBody = z.strictObject({ by: name.optional() });
 const decisionBody = z.strictObject({
   severity: z.enum(["sev2", "sev3"]),
   by: name,
@@ -183,11 +184,9 @@ export async function startServeServer(o: ServeServerOptions): Promise<Listening
       if (action === "stop") {
         allowMethod(req, "POST");
         // The body is optional here; a name, when given, is logged.
-        const b =
-          req.headers["content-length"] && req.headers["content-length"] !== "0"
-            ? await body(req, byBody)
-            : { by: "api" };
-        o.controller.stop(id, b.by);
+        const hasBody = Number(req.headers["content-length"] ?? "0") > 0 || req.headers["transfer-encoding"];
+        const b = hasBody ? await body(req, stopBody) : {};
+        o.controller.stop(id, b.by ?? (viaOf(req) === "web" ? "the console" : "an API client"));
         return sendJson(res, 202, { stopping: id });
       }
       if (action === "decision") {

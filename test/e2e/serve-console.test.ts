@@ -116,14 +116,15 @@ export default defineConfig({ provider: "reference", receiver: { listen: "127.0.
         }),
     );
 
-    const ack = page.locator("button[data-ack]").first();
+    // The scenario's own alert (a cold cache may page about its hit ratio first).
+    const ack = page.locator("#alerts-table tr", { hasText: "LLMProviderDown" }).locator("button[data-ack]");
     await ack.waitFor({ state: "visible", timeout: 30_000 });
     const fingerprint = await ack.getAttribute("data-ack");
     await ack.click();
     await page.locator("#ack-name").fill(ACKER);
     const clickAt = Date.now();
     await page.locator("#ack-submit").click();
-    await page.getByText(ACKER).first().waitFor({ timeout: 5_000 });
+    await page.locator("#alerts-table td[data-acked]", { hasText: ACKER }).first().waitFor({ timeout: 5_000 });
     // Let the charts gather a few more seconds before the picture.
     await page.waitForTimeout(3_000);
     mkdirSync(outputDir, { recursive: true });

@@ -180,7 +180,8 @@ const runPath = (runId) => `/api/v1/runs/${encodeURIComponent(runId)}`;
 
 /** fetch + JSON with the bearer token; a 4xx/5xx throws ApiError carrying the server's `error`. */
 async function api(method, path, body) {
-  const headers = { accept: "application/json" };
+  // The server counts acknowledgements from this page as "web" (API clients are "api").
+  const headers = { accept: "application/json", "x-gameday-client": "console" };
   const t = token();
   if (t) headers.authorization = `Bearer ${t}`;
   const init = { method, headers };
@@ -376,7 +377,10 @@ function renderRoute() {
     if (link.dataset.route === state.route) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  if (state.route === "live") resizeCharts();
+  if (state.route === "live") {
+    resizeCharts();
+    markDirty("charts", "timeline");
+  }
   if (state.route === "history") loadHistory();
 }
 
@@ -384,9 +388,10 @@ function renderRoute() {
 
 function renderIdle() {
   const live = state.live;
-  $("#idle").hidden = live !== null && live.status !== "finished";
+  const finished = live?.status === "finished";
+  $("#idle").hidden = live !== null && !finished;
   $("#live").hidden = live === null;
-  $("#idle-title").textContent = live?.status === "finished" ? "Gameday finished" : "No gameday running";
+  $("#view-live").dataset.finished = String(finished); // the finished run first, the start form under it
   const latest = state.runs.find((r) => r.status === "finished");
   fill(
     $("#latest-run"),
@@ -710,7 +715,13 @@ function renderRuns() {
       h("td", r.profile),
       h("td", r.scenarios.join(", ")),
       h("td", starterText(r.startedBy)),
-      h("td.report-links", r.status === "finished" ? reportLinks(r.reports) : h("a", { href: "#/" }, "live")),
+      h(
+        "td",
+        h(
+          "span.report-links",
+          r.status === "finished" ? reportLinks(r.reports) : h("a", { href: "#/" }, "live"),
+        ),
+      ),
     );
   fillRows($("#runs-table tbody"), state.runs.map(row), "No runs yet.");
 }
@@ -743,7 +754,7 @@ function renderHistory() {
       h("td", r.profile),
       h("td", String(r.exitCode ?? "—")),
       h("td", r.branch ?? "—", r.commit ? h("code.muted", ` ${String(r.commit).slice(0, 8)}`) : null),
-      h("td.scenario-verdicts", scenarios),
+      h("td", h("div.scenario-verdicts", scenarios)),
       h("td", defects.length ? defects.join("; ") : "—"),
     );
   };
@@ -774,7 +785,7 @@ function renderSchedules() {
       "tr",
       { "data-schedule": s.name },
       h("td", h("strong", s.name)),
-      h("td", h("code", s.cron)),
+      h("td", h("code.nowrap", s.cron)),
       h("td", s.timezone ?? "local"),
       h("td", s.scenarios.join(", ")),
       h("td", s.profile),
@@ -925,7 +936,8 @@ async function stopRun() {
   $("#stop-confirm-box").hidden = true;
   if (!live) return;
   const stop = async () => {
-    await api("POST", `${runPath(live.runId)}/stop`);
+    const by = localStorage.getItem("gameday.name");
+    await api("POST", `${runPath(live.runId)}/stop`, by ? { by } : {});
     return "Stop requested.";
   };
   await runAction($("#stop-result"), stop, $("#stop-run"));
