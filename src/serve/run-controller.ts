@@ -380,6 +380,11 @@ export class RunController {
     return live;
   }
 
+  /** Loads and validates the named scenarios (400 with every problem); what start() will run. */
+  checkScenarios(names: string[], fromConfig: boolean): Promise<LoadedScenario[]> {
+    return this.#loadScenarios(names, fromConfig);
+  }
+
   async #loadScenarios(names: string[], anywhere: boolean): Promise<LoadedScenario[]> {
     const root = this.#o.configDir;
     const paths: string[] = [];

@@ -158,6 +158,13 @@ Exit codes: 0 stopped by a signal after cleanup, 2 invalid config or options, 3 
       scheduler: () => scheduler,
       canStart: true,
     });
+    // A schedule naming a scenario that does not load would only fail at its first fire, maybe at night.
+    for (const [i, schedule] of config.schedules.entries()) {
+      await ui.controller.checkScenarios(schedule.scenarios, true).catch(async (err: Error) => {
+        await ui.close();
+        throw new UsageError(`schedules.${i} (${schedule.name}): ${err.message}`);
+      });
+    }
     scheduler = startScheduler(config.schedules, {
       fire: async ({ schedule, at }) => {
         try {
