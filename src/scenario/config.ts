@@ -185,6 +185,8 @@ export const serveConfig = z.strictObject({
   /** Where the console and API listen; off loopback a token is required. */
   listen: hostPort.default("127.0.0.1:8090"),
   token: z.string().min(8, "a serve token needs at least 8 characters").optional(),
+  /** The console's address as people reach it (behind a proxy), for links in notifications. */
+  publicUrl: url.optional(),
   /** Console panels; absent: the reference stack's panels when the provider is "reference", else none. */
   panels: z.array(panelConfig).optional(),
 });

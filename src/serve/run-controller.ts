@@ -4,7 +4,7 @@
 // badly.
 import { existsSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
-import { UsageError } from "../cli/exit-codes.ts";
+import { EnvironmentError, UsageError } from "../cli/exit-codes.ts";
 import { executeRun, type PreparedRun, prepareRun, type SessionOutcome } from "../cli/run-session.ts";
 import { acknowledge } from "../observe/ack.ts";
 import type { LiveStatus, Progress } from "../engine/progress.ts";
@@ -23,7 +23,7 @@ import type {
 import { LiveRun } from "./live-run.ts";
 import type { Notification, Notifier } from "./notify.ts";
 import { pollPanels } from "./panels.ts";
-import { finishedRun, reportLinks } from "./run-list.ts";
+import { finishedRun, reportLinks, writeStarter } from "./run-list.ts";
 import { RunLockHeld } from "./run-lock.ts";
 import { decisionWhat, stakeholderUpdate } from "./stakeholder-update.ts";
 
@@ -127,6 +127,7 @@ export class RunController {
     } catch (err) {
       if (err instanceof RunLockHeld) throw new HttpError(409, err.message, { holder: err.holder });
       if (err instanceof UsageError) throw new HttpError(400, err.message);
+      if (err instanceof EnvironmentError) throw new HttpError(503, err.message);
       throw err;
     }
     return new Promise<LiveRun>((resolveStart, rejectStart) => {
@@ -199,6 +200,8 @@ export class RunController {
             });
             const item = this.liveItem();
             if (item) this.#o.publish({ type: "run", run: item });
+            // Who started it outlives the server: the runs list reads it back from the folder.
+            writeStarter(runDir, starter);
             o.onLive?.(running.live);
           },
           onEnvironment: (cfg) => {
@@ -227,6 +230,8 @@ export class RunController {
   stop(runId: string, by: string): void {
     const r = this.#requireRun(runId);
     r.live?.markStopping();
+    const item = this.liveItem();
+    if (item) this.#o.publish({ type: "run", run: item });
     this.#o.progress.event(`stop requested by ${by}: stopping run ${runId}, reverting every fault`);
     r.abort.abort(new Error(`stopped by ${by}`));
   }

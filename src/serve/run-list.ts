@@ -1,7 +1,7 @@
 // Finished runs as the console lists them: each run folder of the reports folder with a
 // result.json, newest first. Results are read once per folder change (mtime), so a console
 // polling the list does not re-parse every result each time.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunResult } from "../engine/result.ts";
 import { RESULT_FILE } from "../report/result-file.ts";
@@ -21,6 +21,27 @@ export function finishedRuns(reportsDir: string, limit = 100): RunListItem[] {
     if (item) items.push(item);
   }
   return items.sort((a, b) => b.startedAt - a.startedAt).slice(0, limit);
+}
+
+const STARTER_FILE = "started-by.json";
+
+export function writeStarter(runDir: string, starter: RunStarter): void {
+  try {
+    writeFileSync(join(runDir, STARTER_FILE), `${JSON.stringify(starter)}\n`);
+  } catch {
+    // Only the runs list's "started by" column is lost.
+  }
+}
+
+function readStarter(runDir: string): RunStarter | null {
+  try {
+    const s = JSON.parse(readFileSync(join(runDir, STARTER_FILE), "utf8")) as Partial<RunStarter>;
+    return typeof s.by === "string" && (s.via === "cli" || s.via === "api" || s.via === "schedule")
+      ? { by: s.by, via: s.via }
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 export function finishedRun(reportsDir: string, runId: string, startedBy?: RunStarter): RunListItem | null {
@@ -45,7 +66,7 @@ export function finishedRun(reportsDir: string, runId: string, startedBy?: RunSt
       profile: r.profile,
       scenarios: r.scenarios.map((s) => s.id),
       verdict: r.verdict,
-      startedBy: startedBy ?? null,
+      startedBy: startedBy ?? readStarter(join(reportsDir, runId)),
       reports: reportLinks(reportsDir, runId),
     };
   } catch {

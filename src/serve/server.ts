@@ -142,6 +142,11 @@ export async function startServeServer(o: ServeServerOptions): Promise<Listening
       return;
     }
     if (!authorized(req, url)) throw new HttpError(401, "missing or wrong bearer token");
+    if (!token && !loopbackHost(req))
+      throw new HttpError(
+        403,
+        `this server has no token, so it answers only requests addressed to a loopback name, not ${req.headers.host ?? "no Host"}`,
+      );
     if (path.startsWith("/reports/")) return sendReport(req, res, path);
     if (!path.startsWith("/api/v1/"))
       throw new HttpError(404, `no route ${path} (the API is under /api/v1: ${ROUTES})`);
@@ -201,7 +206,7 @@ export async function startServeServer(o: ServeServerOptions): Promise<Listening
     }
     if (what === "alerts" && id !== undefined && action === "ack") {
       const b = await body(req, byBody);
-      return sendJson(res, 200, o.controller.ack(decodeURIComponent(id), b.by, viaOf(req)));
+      return sendJson(res, 200, o.controller.ack(decodedSegment(id), b.by, viaOf(req)));
     }
     if (what === "schedules" && parts.length === 1) {
       allowMethod(req, "GET");
@@ -262,6 +267,25 @@ export async function startServeServer(o: ServeServerOptions): Promise<Listening
   }
 
   return listenJson("gameday serve", o.host, o.port, handle);
+}
+
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(404, `no alert ${JSON.stringify(segment)} (not a valid URL path segment)`);
+  }
+}
+
+/**
+ * Without a token, only requests addressed to a loopback name are served: a web page that
+ * rebinds its own DNS name to 127.0.0.1 still sends that name as Host, and is refused.
+ */
+function loopbackHost(req: IncomingMessage): boolean {
+  const host = req.headers.host;
+  if (!host) return false;
+  const name = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d+$/, "");
+  return name === "localhost" || isLoopback(name);
 }
 
 /** The console marks its requests; anything else calling the API is an API client. */

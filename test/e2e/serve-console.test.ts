@@ -124,7 +124,10 @@ export default defineConfig({ provider: "reference", receiver: { listen: "127.0.
     await page.locator("#ack-name").fill(ACKER);
     const clickAt = Date.now();
     await page.locator("#ack-submit").click();
-    await page.locator("#alerts-table td[data-acked]", { hasText: ACKER }).first().waitFor({ timeout: 5_000 });
+    await page
+      .locator("#alerts-table td[data-acked]", { hasText: ACKER })
+      .first()
+      .waitFor({ timeout: 5_000 });
     // Let the charts gather a few more seconds before the picture.
     await page.waitForTimeout(3_000);
     mkdirSync(outputDir, { recursive: true });

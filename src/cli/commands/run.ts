@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import { formatPlan, planScenario } from "../../engine/plan.ts";
 import { createProgress } from "../../engine/progress.ts";
@@ -131,20 +132,6 @@ folder, named with who started it), 130 interrupted after cleanup.`,
     const defects = (args.values.defect as string[] | undefined) ?? [];
     const reportsDir = str(args, "out") ?? config.reportsDir;
     const progress = createProgress({ quiet: flag(args, "quiet") });
-    const prepared = await prepareRun({
-      config,
-      scenarios: loaded,
-      profile,
-      reportsDir,
-      defects,
-      baseline: str(args, "baseline"),
-      store: str(args, "store"),
-      record: !flag(args, "no-record"),
-      strict: flag(args, "strict"),
-      templatesDir,
-      progress,
-      starter: { by: process.env.USER ?? "cli", via: "cli" },
-    });
     const controller = new AbortController();
     const guard = guardSignals({
       progress,
@@ -162,15 +149,38 @@ folder, named with who started it), 130 interrupted after cleanup.`,
     };
     let ui: RunConsole | undefined;
     try {
-      if (flag(args, "ui")) {
+      // The console first: one that cannot listen stops the run before it takes the lock.
+      if (flag(args, "ui"))
         ui = await startRunConsole({
-          config: prepared.config,
+          config,
           configDir: configDirOf(str(args, "config")),
           reportsDir,
           listen: str(args, "listen") ?? config.serve.listen,
+          listenFrom: str(args, "listen") !== undefined ? "--listen" : "serve.listen",
           token: str(args, "token") ?? process.env.GAMEDAY_SERVE_TOKEN ?? config.serve.token,
           progress,
         });
+      const prepared = await prepareRun({
+        config,
+        scenarios: loaded,
+        profile,
+        reportsDir,
+        defects,
+        baseline: str(args, "baseline"),
+        store: str(args, "store"),
+        record: !flag(args, "no-record"),
+        strict: flag(args, "strict"),
+        templatesDir,
+        progress,
+        starter: { by: process.env.USER ?? userInfo().username, via: "cli" },
+      });
+      if (controller.signal.aborted) {
+        // Interrupted before anything started: nothing to revert, nothing to report.
+        prepared.lock.release();
+        await prepared.history?.close();
+        return EXIT.interrupted;
+      }
+      if (ui) {
         const done = await ui.controller.runPrepared(prepared, prepared.request.starter, {
           signal: controller.signal,
           onOutcome: printOutcome,

@@ -3,7 +3,7 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createProgress, type Progress } from "../../engine/progress.ts";
-import { splitHostPort } from "../../env/hosts.ts";
+import { isLoopback, splitHostPort } from "../../env/hosts.ts";
 import type { GamedayConfig } from "../../scenario/config.ts";
 import { EventHub } from "../../serve/event-hub.ts";
 import { createNotifier, type Notifier } from "../../serve/notify.ts";
@@ -37,6 +37,8 @@ interface ConsoleOptions {
   configDir: string;
   reportsDir: string;
   listen: string;
+  /** Where `listen` came from, for its error message. */
+  listenFrom: string;
   token: string | undefined;
   progress: Progress;
   notifier?: Notifier;
@@ -44,7 +46,28 @@ interface ConsoleOptions {
   canStart?: boolean;
 }
 
+/** --listen and --token checked before anything starts: a wrong one is exit 2, not a refusal at bind. */
+function listenOptions(
+  listen: string,
+  token: string | undefined,
+  from: string,
+): { host: string; port: number } {
+  const { host, port } = splitHostPort(listen);
+  if (!host || !Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new UsageError(`${from}: "${listen}" is not host:port (e.g. 127.0.0.1:8090)`);
+  if (token !== undefined && token.length < 8)
+    throw new UsageError(
+      "the serve token (--token, GAMEDAY_SERVE_TOKEN or serve.token) needs at least 8 characters",
+    );
+  if (!isLoopback(host) && !token)
+    throw new UsageError(
+      `${from}: ${host} is not loopback, so the API needs a token: --token, GAMEDAY_SERVE_TOKEN or serve.token`,
+    );
+  return { host, port };
+}
+
 async function startConsole(o: ConsoleOptions): Promise<RunConsole & { hub: EventHub }> {
+  const { host, port } = listenOptions(o.listen, o.token, o.listenFrom);
   const hub = new EventHub();
   let url: string | undefined;
   const controller = new RunController({
@@ -55,9 +78,8 @@ async function startConsole(o: ConsoleOptions): Promise<RunConsole & { hub: Even
     publish: (e) => hub.publish(e),
     progress: o.progress,
     notifier: o.notifier,
-    baseUrl: () => url,
+    baseUrl: () => o.config.serve.publicUrl?.replace(/\/$/, "") ?? url,
   });
-  const { host, port } = splitHostPort(o.listen);
   const server = await startServeServer({
     host,
     port,
@@ -122,7 +144,9 @@ Options:
   --config F    config with schedules, notify.webhooks and serve (default ${DEFAULT_CONFIG})
   --out DIR     reports folder (default: the config's reportsDir)
 
-Exit codes: 0 stopped by a signal after cleanup, 2 invalid config or options, 3 cannot listen.`,
+Exit codes: 0 stopped by a signal after cleanup, 2 invalid config or options (also a
+schedule whose scenarios do not load, a non-loopback --listen without a token), 3 cannot
+listen (address in use).`,
   options: {
     listen: { type: "string" },
     token: { type: "string" },
@@ -152,6 +176,7 @@ Exit codes: 0 stopped by a signal after cleanup, 2 invalid config or options, 3 
       configDir: configDirOf(configFile),
       reportsDir,
       listen: str(args, "listen") ?? config.serve.listen,
+      listenFrom: str(args, "listen") !== undefined ? "--listen" : "serve.listen",
       token: str(args, "token") ?? process.env.GAMEDAY_SERVE_TOKEN ?? config.serve.token,
       progress,
       notifier,
@@ -180,6 +205,11 @@ Exit codes: 0 stopped by a signal after cleanup, 2 invalid config or options, 3 
         } catch (err) {
           const reason = (err as Error).message;
           progress.event(`schedule ${schedule.name}: fire skipped: ${reason}`);
+          ui.hub.publish({
+            type: "notice",
+            level: "warn",
+            text: `schedule ${schedule.name} skipped a fire: ${reason}`,
+          });
           appendFileSync(
             join(reportsDir, SCHEDULE_LOG),
             `${JSON.stringify({ schedule: schedule.name, at: new Date(at).toISOString(), skipped: true, reason })}\n`,

@@ -140,6 +140,12 @@ function starterText(starter) {
   return starter.via === "api" ? starter.by : `${starter.by} (${starter.via})`;
 }
 
+/** A link opened by the browser carries no header: the token goes in the query (GETs only). */
+function withToken(href) {
+  const t = token();
+  return t ? `${href}?access_token=${encodeURIComponent(t)}` : href;
+}
+
 function reportLinks(reports) {
   const kinds = [
     ["html", "report.html"],
@@ -148,7 +154,7 @@ function reportLinks(reports) {
   ];
   const links = kinds
     .filter(([k]) => reports?.[k])
-    .map(([k, label]) => h("a", { href: reports[k], "data-report": k }, label));
+    .map(([k, label]) => h("a", { href: withToken(reports[k]), "data-report": k }, label));
   return links.length ? links : h("span.muted", "no reports");
 }
 
@@ -752,7 +758,7 @@ function renderHistory() {
       h("td", fmtDateTime(r.startedAt)),
       h("td", r.endedAt ? fmtDuration(r.endedAt - r.startedAt) : "—"),
       h("td", r.profile),
-      h("td", String(r.exitCode ?? "—")),
+      h("td", r.normal ? "yes" : "no"),
       h("td", r.branch ?? "—", r.commit ? h("code.muted", ` ${String(r.commit).slice(0, 8)}`) : null),
       h("td", h("div.scenario-verdicts", scenarios)),
       h("td", defects.length ? defects.join("; ") : "—"),
@@ -776,7 +782,7 @@ function skippedCell(skipped) {
 /** A run id, linked to its report when the runs list knows one. */
 function runLink(runId) {
   const html = state.runs.find((r) => r.runId === runId)?.reports?.html;
-  return html ? h("a", { href: html }, h("code", runId)) : h("code", runId);
+  return html ? h("a", { href: withToken(html) }, h("code", runId)) : h("code", runId);
 }
 
 function renderSchedules() {
