@@ -4,7 +4,6 @@
 // and the run's result.json and reports hold that human acknowledgement and an MTTA measured from
 // it — the ack's instant within 250 ms of the click. A screenshot of the live view is kept in
 // reports/test-output/. Skips with a reason where Debian's chromium is not installed.
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -13,6 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { JournalEntry } from "../../src/engine/journal-events.ts";
 import type { RunResult } from "../../src/engine/result.ts";
 import { freePort } from "../../src/env/process.ts";
+import { type GamedayChild, spawnGameday, waitFor } from "../gameday-child.ts";
 import { runFolders } from "../run-folders.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -27,14 +27,11 @@ const work = mkdtempSync(join(tmpdir(), "gameday-console-"));
 const outputDir = join(root, "reports", "test-output");
 const ACKER = "Dana Reyes";
 
-let child: ChildProcess | undefined;
+let child: GamedayChild | undefined;
 let browser: BrowserContext | undefined;
 afterAll(async () => {
   await browser?.close().catch(() => {});
-  if (child && child.exitCode === null) {
-    child.kill("SIGTERM");
-    await new Promise((done) => child?.once("exit", done));
-  }
+  await child?.stop(10_000);
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -50,11 +47,8 @@ export default defineConfig({ provider: "reference", receiver: { listen: "127.0.
 `,
     );
     const reports = join(work, "reports");
-    child = spawn(
-      process.execPath,
+    child = spawnGameday(
       [
-        "--disable-warning=ExperimentalWarning",
-        join(root, "src/cli/main.ts"),
         "run",
         join(root, "scenarios/llm-provider-outage.ts"),
         "--config",
@@ -68,20 +62,16 @@ export default defineConfig({ provider: "reference", receiver: { listen: "127.0.
         listen,
         "--no-record",
       ],
-      { cwd: work, stdio: ["ignore", "pipe", "pipe"] },
+      { cwd: work },
     );
-    let output = "";
-    child.stdout?.on("data", (c: Buffer) => {
-      output += c;
-    });
-    child.stderr?.on("data", (c: Buffer) => {
-      output += c;
-    });
-    const exited = new Promise<number | null>((done) => child?.once("exit", (code) => done(code)));
+    const output = child.output;
     const url = await waitFor(
-      () => /console: (http:\/\/\S+?)\/? /.exec(output)?.[1],
-      30_000,
-      () => output,
+      "the console's address",
+      () => /console: (http:\/\/\S+?)\/? /.exec(output())?.[1],
+      {
+        ms: 30_000,
+        context: output,
+      },
     );
 
     const profile = mkdtempSync(join(work, "chromium-"));
@@ -134,20 +124,20 @@ export default defineConfig({ provider: "reference", receiver: { listen: "127.0.
     await page.screenshot({ path: join(outputDir, "serve-console-live.png"), fullPage: true });
 
     const code = await Promise.race([
-      exited,
+      child.exited,
       new Promise<never>((_, fail) =>
-        setTimeout(() => fail(new Error(`run did not end:\n${output}`)), 120_000),
+        setTimeout(() => fail(new Error(`run did not end:\n${output()}`)), 120_000),
       ),
     ]);
     const runs = runFolders(reports);
-    expect(runs, output).toHaveLength(1);
+    expect(runs, output()).toHaveLength(1);
     const runDir = join(reports, runs[0] as string);
     const journal = readFileSync(join(runDir, "journal.jsonl"), "utf8")
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l) as JournalEntry);
     const applied = journal.find((e) => e.type === "fault.applied");
-    expect(applied, output).toBeDefined();
+    expect(applied, output()).toBeDefined();
     expect(injectSeenAt - (applied?.t ?? 0)).toBeLessThanOrEqual(2_000);
     expect(injectSeenAt).toBeGreaterThanOrEqual(applied?.t ?? Number.POSITIVE_INFINITY);
 
@@ -166,16 +156,6 @@ export default defineConfig({ provider: "reference", receiver: { listen: "127.0.
     expect(mtta?.verdict).toBe("PASS");
     expect(readFileSync(join(runDir, "gameday_report.md"), "utf8")).toContain(ACKER);
     expect(readFileSync(join(runDir, "report.html"), "utf8")).toContain(ACKER);
-    expect(code, output).not.toBe(3);
+    expect(code, output()).not.toBe(3);
   }, 240_000);
 });
-
-async function waitFor<T>(probe: () => T | undefined, ms: number, context: () => string): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms:\n${context()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -2,7 +2,6 @@
 // a real run; fires while it goes are skipped and recorded (schedule state and schedule-log.jsonl);
 // SIGTERM to the server mid-run stops the run with every fault reverted and every process of its
 // environment gone, and the server exits 0.
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -13,17 +12,15 @@ import { environmentPidFile } from "../../src/env/environment.ts";
 import { alive, freePort } from "../../src/env/process.ts";
 import type { ScheduleState } from "../../src/serve/live-state.ts";
 import { SCHEDULE_LOG } from "../../src/cli/commands/serve.ts";
+import { type GamedayChild, spawnGameday, waitFor } from "../gameday-child.ts";
 import { runFolders } from "../run-folders.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const work = mkdtempSync(join(tmpdir(), "gameday-schedule-"));
-let child: ChildProcess | undefined;
+let child: GamedayChild | undefined;
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill("SIGKILL");
-    await new Promise((done) => child?.once("exit", done));
-  }
+  await child?.stop(1_000);
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -47,27 +44,19 @@ export default defineConfig({
 `,
     );
     const base = `http://127.0.0.1:${port}`;
-    child = spawn(
-      process.execPath,
-      ["--disable-warning=ExperimentalWarning", join(root, "src/cli/main.ts"), "serve", "--config", config],
-      { cwd: work, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let output = "";
-    child.stdout?.on("data", (c: Buffer) => {
-      output += c;
-    });
-    child.stderr?.on("data", (c: Buffer) => {
-      output += c;
-    });
-    const exited = new Promise<number | null>((done) => child?.once("exit", (code) => done(code)));
+    child = spawnGameday(["serve", "--config", config], { cwd: work });
+    const output = child.output;
 
     const schedules = async () =>
       ((await (await fetch(`${base}/api/v1/schedules`)).json()) as { schedules: ScheduleState[] }).schedules;
     // The first fire starts a run (the stack takes a few seconds to come up)…
     const runId = await waitFor(
-      async () => (await schedules().catch(() => []))[0]?.lastRunId ?? undefined,
-      30_000,
-      () => output,
+      "the first scheduled run",
+      async () => (await schedules())[0]?.lastRunId ?? undefined,
+      {
+        ms: 30_000,
+        context: output,
+      },
     );
     const reports = join(work, "reports");
     const runDir = join(reports, runId);
@@ -81,9 +70,12 @@ export default defineConfig({
             .map((l) => JSON.parse(l) as JournalEntry)
         : [];
     await waitFor(
-      async () => (journal().some((e) => e.type === "fault.applied") ? true : undefined),
-      60_000,
-      () => output,
+      "the run's fault",
+      () => (journal().some((e) => e.type === "fault.applied") ? true : undefined),
+      {
+        ms: 60_000,
+        context: output,
+      },
     );
     const pids = Object.values(
       JSON.parse(readFileSync(environmentPidFile(runDir), "utf8")) as Record<string, unknown>,
@@ -92,12 +84,12 @@ export default defineConfig({
       .filter((p): p is number => typeof p === "number");
     expect(pids.length, "the reference stack's processes are recorded").toBeGreaterThan(3);
     const skipped = await waitFor(
+      "a skipped fire",
       async () => {
         const s = (await schedules())[0];
         return s && s.skipped.length >= 1 ? s : undefined;
       },
-      15_000,
-      () => output,
+      { context: output },
     );
     expect(skipped.skipped[0]?.reason).toMatch(/a gameday run is in progress/);
     expect(skipped.lastRunId).toBe(runId);
@@ -111,14 +103,14 @@ export default defineConfig({
     // Stop the server mid-run.
     const stillRunning = journal().every((e) => e.type !== "run.end");
     expect(stillRunning, "the run is still going when the server is stopped").toBe(true);
-    child.kill("SIGTERM");
+    child.child.kill("SIGTERM");
     const code = await Promise.race([
-      exited,
+      child.exited,
       new Promise<never>((_, fail) =>
-        setTimeout(() => fail(new Error(`serve did not stop:\n${output}`)), 60_000),
+        setTimeout(() => fail(new Error(`serve did not stop:\n${output()}`)), 60_000),
       ),
     ]);
-    expect(code, output).toBe(0);
+    expect(code, output()).toBe(0);
 
     const entries = journal();
     const applied = entries
@@ -145,20 +137,6 @@ export default defineConfig({
     const result = JSON.parse(readFileSync(join(runDir, "result.json"), "utf8")) as RunResult;
     expect(result.interrupted).toBe(true);
     expect(runFolders(reports)).toEqual([runId]);
-    expect(output).toMatch(/gameday serve stopped/);
+    expect(output()).toMatch(/gameday serve stopped/);
   }, 180_000);
 });
-
-async function waitFor<T>(
-  probe: () => Promise<T | undefined>,
-  ms: number,
-  context: () => string,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms:\n${context()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
