@@ -1,26 +1,28 @@
 // `gameday serve` with 200 event-stream clients while a run goes (the issue: "the run's measurements
 // do not change by more than their usual noise and the server's memory stays flat").
-// `bin/gameday serve` runs as a child on the reference stack (provider "reference", as the bundled
+// `gameday serve` runs as a child on the reference stack (provider "reference", as the bundled
 // config) and runs, through the API, a 60 s load of the bundled chat load at 30 req/s (ci profile),
 // in rounds 0, 200, 200, 0 clients (ABBA, so drift over the bench falls on both sides alike).
 // 1. Measurements: the run's p95 and error rate (result.json) and the load's achieved rate
 //    (load.summary.json), with clients ÷ without (means of the rounds), against the spread
 //    between rounds of the same condition: that spread is the usual noise.
-// 2. Memory: the server's RSS (/proc/<pid>/status VmRSS) every second; start, max and end of the
-//    run and the least-squares slope over it, with and without clients; and what the connected
-//    clients cost before the run starts.
+// 2. Memory: the server's V8 heap after a full GC (a preload answers SIGUSR2 between phases):
+//    what connected clients cost, and what a run with them leaves behind against one without
+//    (judged). The server's RSS (/proc/<pid>/status VmRSS) every second over the load: start, max,
+//    end and least-squares slope, with and without clients (reported; RSS keeps freed pages).
+//    A 10 s warm-up run first, so no round pays for loading the engine.
 // 3. Delivery: events received per client (every client connected before the run starts and is
 //    closed after it has ended, so each should get every event), and clients the server dropped.
 // The clients run in this process, on the same two cores as the server, the stack and the load
 // engine: ratios within one run only.
-import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { type ClientRequest, get } from "node:http";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { JournalEntry } from "../src/engine/journal-events.ts";
 import type { RunResult } from "../src/engine/result.ts";
 import { freePort } from "../src/env/process.ts";
+import { type GamedayChild, spawnGameday } from "../test/gameday-child.ts";
 import type { BenchContext, BenchRecord } from "./types.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -80,52 +82,82 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
+/** Polls every `everyMs`; slowly while a run goes, so the polling is not load on the server. */
+async function until<T>(
+  what: string,
+  ms: number,
+  probe: () => Promise<T | undefined>,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await probe().catch(() => undefined);
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(250);
+    await sleep(everyMs);
   }
 }
 
 interface Server {
-  child: ChildProcess;
+  g: GamedayChild;
   pid: number;
   base: string;
+  /** Where the server appends its memory after a full GC, one JSON line per SIGUSR2. */
+  heapFile: string;
 }
+
+// Preloaded into the server only (its children do not inherit NODE_OPTIONS): on SIGUSR2, a full
+// GC and one line of process.memoryUsage(). The bench signals it between phases, never while a
+// load runs, so no forced GC lands in a measurement.
+const HEAP_PROBE = `import { appendFileSync } from "node:fs";
+const file = process.env.GAMEDAY_BENCH_HEAP_FILE;
+delete process.env.NODE_OPTIONS;
+delete process.env.GAMEDAY_BENCH_HEAP_FILE;
+if (file && process.argv[2] === "serve")
+  process.on("SIGUSR2", () => {
+    globalThis.gc();
+    globalThis.gc();
+    appendFileSync(file, JSON.stringify(process.memoryUsage()) + "\\n");
+  });
+`;
 
 async function startServe(config: string, workDir: string): Promise<Server> {
-  const log = createWriteStream(join(workDir, "serve.log"));
-  const child = spawn(join(ROOT, "bin/gameday"), ["serve", "--config", config], {
+  const probe = join(workDir, "heap-probe.mjs");
+  const heapFile = join(workDir, "heap.jsonl");
+  writeFileSync(probe, HEAP_PROBE);
+  writeFileSync(heapFile, "");
+  const g = spawnGameday(["serve", "--config", config], {
     cwd: workDir,
-    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      NODE_OPTIONS: `--expose-gc --import=${pathToFileURL(probe).href}`,
+      GAMEDAY_BENCH_HEAP_FILE: heapFile,
+    },
   });
-  let output = "";
-  const keep = (c: Buffer) => {
-    log.write(c);
-    if (output.length < 64 * 1024) output += c;
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const base = await until("gameday serve to listen", 30_000, async () => {
-    if (child.exitCode !== null) throw new Error(`gameday serve exited ${child.exitCode}:\n${output}`);
-    return /console and API on (http:\/\/\S+?)\/ /.exec(output)?.[1];
-  }).catch((err: Error) => {
-    child.kill("SIGKILL");
-    throw new Error(`${err.message}\n${output}`);
+  // "" once it has exited: no line will come.
+  const base = await until("gameday serve to listen", 30_000, async () =>
+    g.child.exitCode !== null ? "" : /console and API on (http:\/\/\S+?)\/ /.exec(g.output())?.[1],
+  ).catch(async (err: Error) => {
+    await g.stop(1_000);
+    throw new Error(`${err.message}\n${g.output()}`);
   });
-  return { child, pid: child.pid as number, base };
+  if (!base) throw new Error(`gameday serve exited ${g.child.exitCode}:\n${g.output()}`);
+  return { g, pid: g.child.pid as number, base, heapFile };
 }
 
-async function stopServe(s: Server): Promise<void> {
-  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
-  const gone = new Promise<void>((r) => s.child.once("exit", () => r()));
-  s.child.kill("SIGTERM");
-  const kill = setTimeout(() => s.child.kill("SIGKILL"), 15_000);
-  await gone;
-  clearTimeout(kill);
+/** The server's V8 heap in use after a full GC (what it retains, unlike RSS, which keeps freed pages). */
+async function heapAfterGc(s: Server): Promise<number> {
+  const lines = () => readFileSync(s.heapFile, "utf8").split("\n").filter(Boolean);
+  const before = lines().length;
+  process.kill(s.pid, "SIGUSR2");
+  const line = await until("the server's heap reading", 10_000, async () => lines()[before]);
+  return (JSON.parse(line) as { heapUsed: number }).heapUsed;
+}
+
+/** Stops the server (a run in progress is stopped and reverted) and keeps its log with the work. */
+async function stopServe(s: Server, workDir: string): Promise<void> {
+  await s.g.stop(15_000);
+  writeFileSync(join(workDir, "serve.log"), s.g.output());
 }
 
 interface Client {
@@ -193,6 +225,10 @@ interface Round {
   serverCpuS: number;
   rssIdle: number;
   rssConnected: number;
+  /** V8 heap in use after a full GC: before the clients connect, after, and after the run (still connected). */
+  heapIdle: number;
+  heapConnected: number;
+  heapAfter: number;
   rssStart: number;
   rssMax: number;
   rssEnd: number;
@@ -231,10 +267,15 @@ async function runThrough(s: Server, scenario: string, runSec: number): Promise<
   const body = (await res.json()) as { run?: { runId: string }; error?: string };
   if (res.status !== 202 || !body.run) throw new Error(`start refused: ${res.status} ${body.error}`);
   const runId = body.run.runId;
-  await until(`run ${runId} to end`, (runSec + 120) * 1000, async () => {
-    const h = (await (await fetch(`${s.base}/healthz`)).json()) as { running: string | null };
-    return h.running === null ? true : undefined;
-  });
+  await until(
+    `run ${runId} to end`,
+    (runSec + 120) * 1000,
+    async () => {
+      const h = (await (await fetch(`${s.base}/healthz`)).json()) as { running: string | null };
+      return h.running === null ? true : undefined;
+    },
+    1_000,
+  );
   return runId;
 }
 
@@ -246,10 +287,12 @@ async function oneRound(
   log: (l: string) => void,
 ): Promise<Round> {
   await sleep(3_000);
+  const heapIdle = await heapAfterGc(s);
   const rssIdle = rssBytes(s.pid);
   const conns = await Promise.all(Array.from({ length: clients }, () => connect(`${s.base}/api/v1/events`)));
   // Let the server settle after accepting them before the baseline reading.
   await sleep(2_000);
+  const heapConnected = await heapAfterGc(s);
   const rssConnected = rssBytes(s.pid);
   const samples: Array<{ t: number; rss: number }> = [];
   const sampler = setInterval(() => {
@@ -269,6 +312,7 @@ async function oneRound(
   const serverCpuS = cpuSeconds(s.pid) - cpu0;
   // The run's last events (its end) reach every client before they are counted.
   await sleep(1_000);
+  const heapAfter = await heapAfterGc(s);
   for (const c of conns) {
     c.closing = true;
     c.req.destroy();
@@ -296,6 +340,9 @@ async function oneRound(
     serverCpuS,
     rssIdle,
     rssConnected,
+    heapIdle,
+    heapConnected,
+    heapAfter,
     rssStart: first.rss,
     rssMax: Math.max(...during.map((x) => x.rss)),
     rssEnd: last.rss,
@@ -306,7 +353,7 @@ async function oneRound(
   };
   const mib = (b: number) => (b / MiB).toFixed(1);
   log(
-    `${clients} clients: run ${runId} ${round.verdict} in ${(round.runMs / 1000).toFixed(1)} s (load ${(round.loadMs / 1000).toFixed(1)} s); p95 ${round.p95Ms.toFixed(2)} ms, error rate ${round.errorRate}, cache hits ${round.cacheHit.toFixed(3)}, ${round.achievedRps.toFixed(2)} req/s; server CPU ${serverCpuS.toFixed(1)} s; RSS idle ${mib(rssIdle)}, connected ${mib(rssConnected)}, run start ${mib(round.rssStart)} max ${mib(round.rssMax)} end ${mib(round.rssEnd)} MiB, slope ${round.rssSlope.toFixed(2)} MiB/min` +
+    `${clients} clients: run ${runId} ${round.verdict} in ${(round.runMs / 1000).toFixed(1)} s (load ${(round.loadMs / 1000).toFixed(1)} s); p95 ${round.p95Ms.toFixed(2)} ms, error rate ${round.errorRate}, cache hits ${round.cacheHit.toFixed(3)}, ${round.achievedRps.toFixed(2)} req/s; server CPU ${serverCpuS.toFixed(1)} s; heap after GC idle ${mib(heapIdle)}, connected ${mib(heapConnected)}, after the run ${mib(heapAfter)} MiB; RSS idle ${mib(rssIdle)}, connected ${mib(rssConnected)}, run start ${mib(round.rssStart)} max ${mib(round.rssMax)} end ${mib(round.rssEnd)} MiB, slope ${round.rssSlope.toFixed(2)} MiB/min` +
       (clients
         ? `; events per client ${Math.min(...round.events)}–${Math.max(...round.events)} (status ${Math.min(...round.statusEvents)}–${Math.max(...round.statusEvents)}), dropped ${round.dropped}`
         : ""),
@@ -372,7 +419,7 @@ export default defineConfig({
     ctx.log(`warm-up run ${warm} (10 s of load, not counted)`);
     for (const clients of order) rounds.push(await oneRound(server, reports, clients, runSec, ctx.log));
   } finally {
-    await stopServe(server);
+    await stopServe(server, ctx.workDir);
   }
 
   const without = rounds.filter((r) => r.clients === 0);
@@ -385,19 +432,37 @@ export default defineConfig({
     const a = mean(without.map(f));
     const b = mean(withC.map(f));
     const noise = Math.max(spread(without.map(f)), spread(withC.map(f)));
-    const band = Math.max(Number.isFinite(noise) ? noise : 0, NOISE_FLOOR);
+    const band = Math.max(noise, NOISE_FLOOR);
     const ratio = a === 0 && b === 0 ? 1 : b / a;
-    records.push({
-      name: `serve-sse.${name}_ratio`,
-      value: ratio,
-      unit: "ratio",
-      target: `within 1 ± ${band.toFixed(3)}`,
-      ok: Math.abs(ratio - 1) <= band,
-      note: `${CLIENTS} clients ${list(withC, f, d)} vs none ${list(without, f, d)} ${unit}; same-condition spread ${Number.isFinite(noise) ? noise.toFixed(3) : "n/a (one round each)"}, floor ${NOISE_FLOOR}`,
-    });
+    const values = `${CLIENTS} clients ${list(withC, f, d)} vs none ${list(without, f, d)} ${unit}`;
+    // One round a side (BENCH_SCALE < 1) measures no noise to judge against: reported only.
+    records.push(
+      Number.isFinite(noise)
+        ? {
+            name: `serve-sse.${name}_ratio`,
+            value: ratio,
+            unit: "ratio",
+            target: `within 1 ± ${band.toFixed(3)}`,
+            ok: Math.abs(ratio - 1) <= band,
+            note: `${values}; same-condition spread ${noise.toFixed(3)}, floor ${NOISE_FLOOR}`,
+          }
+        : {
+            name: `serve-sse.${name}_ratio`,
+            value: ratio,
+            unit: "ratio",
+            note: `${values}; one round a side, so no noise to judge it against`,
+          },
+    );
   };
   compare("p95", "ms", (r) => r.p95Ms, 2);
   compare("achieved_rps", "req/s", (r) => r.achievedRps, 2);
+  // The least disturbed run of each side: a burst of other work on the machine lands in one run.
+  records.push({
+    name: "serve-sse.p95_best_ratio",
+    value: Math.min(...withC.map((r) => r.p95Ms)) / Math.min(...without.map((r) => r.p95Ms)),
+    unit: "ratio",
+    note: "lowest p95 with clients ÷ lowest without",
+  });
   // Usually 0 on both sides, where a ratio says nothing: the difference, against one request in
   // a thousand.
   const errDiff = mean(withC.map((r) => r.errorRate)) - mean(without.map((r) => r.errorRate));
@@ -417,6 +482,35 @@ export default defineConfig({
   });
 
   const mib = (b: number) => b / MiB;
+  // What the server keeps: V8 heap after a full GC. Clients are flat when a run with them leaves no
+  // more behind than a run without: within 1 MiB (5 KiB per client) or, when larger, the spread
+  // between rounds of one condition (objects of the previous run are still let go of for a few
+  // seconds after it, so single readings move by a few MiB).
+  const retained = (r: Round) => mib(r.heapAfter - r.heapConnected);
+  const extraHeap = mean(withC.map(retained)) - mean(without.map(retained));
+  const range = (xs: number[]) => (xs.length < 2 ? 0 : Math.max(...xs) - Math.min(...xs));
+  const heapBand = Math.max(1, range(withC.map(retained)), range(without.map(retained)));
+  records.push(
+    {
+      name: "serve-sse.heap_per_client_kib",
+      value: mean(withC.map((r) => (r.heapConnected - r.heapIdle) / r.clients / 1024)),
+      unit: "KiB",
+      note: `heap after GC before → after connecting ${CLIENTS}: ${withC.map((r) => `${mib(r.heapIdle).toFixed(2)} → ${mib(r.heapConnected).toFixed(2)}`).join(", ")} MiB`,
+    },
+    {
+      name: "serve-sse.heap_retained_extra_mib",
+      value: extraHeap,
+      unit: "MiB",
+      target: `<= ${heapBand.toFixed(2)}`,
+      ok: extraHeap <= heapBand,
+      note: `heap after GC, after the run − before it: with ${CLIENTS} clients (still connected) ${list(withC, retained, 2)}; without ${list(without, retained, 2)} MiB`,
+    },
+  );
+  // RSS, as the issue asks, over the load's window. It also holds pages V8 and malloc have freed
+  // but not returned, so it is reported, not judged.
+  const growth = (r: Round) => mib(r.rssEnd - r.rssStart);
+  const rss = (f: (r: Round) => number) =>
+    `with ${CLIENTS} clients ${list(withC, f, 1)}; without ${list(without, f, 1)} MiB`;
   records.push(
     {
       name: "serve-sse.rss_per_client_kib",
@@ -428,40 +522,37 @@ export default defineConfig({
       name: "serve-sse.rss_start_mib",
       value: mean(withC.map((r) => mib(r.rssStart))),
       unit: "MiB",
-      note: `with ${CLIENTS} clients ${list(withC, (r) => mib(r.rssStart), 1)}; without ${list(without, (r) => mib(r.rssStart), 1)}`,
+      note: rss((r) => mib(r.rssStart)),
     },
     {
       name: "serve-sse.rss_max_mib",
       value: Math.max(...withC.map((r) => mib(r.rssMax))),
       unit: "MiB",
-      note: `with ${CLIENTS} clients ${list(withC, (r) => mib(r.rssMax), 1)}; without ${list(without, (r) => mib(r.rssMax), 1)}`,
+      note: rss((r) => mib(r.rssMax)),
     },
     {
       name: "serve-sse.rss_end_mib",
       value: mean(withC.map((r) => mib(r.rssEnd))),
       unit: "MiB",
-      note: `with ${CLIENTS} clients ${list(withC, (r) => mib(r.rssEnd), 1)}; without ${list(without, (r) => mib(r.rssEnd), 1)}`,
+      note: rss((r) => mib(r.rssEnd)),
     },
-  );
-  // Flat: clients add no growth beyond what a run grows by itself (its sample store), judged on
-  // the whole run's growth against the runs without clients, with a margin of 5 % of the start.
-  const growth = (r: Round) => mib(r.rssEnd - r.rssStart);
-  const extra = mean(withC.map(growth)) - mean(without.map(growth));
-  const margin = 0.05 * mean(withC.map((r) => mib(r.rssStart)));
-  records.push(
+    {
+      name: "serve-sse.rss_growth_extra_mib",
+      value: mean(withC.map(growth)) - mean(without.map(growth)),
+      unit: "MiB",
+      note: `end − start of the load: ${rss(growth)}`,
+    },
     {
       name: "serve-sse.rss_slope_mib_per_min",
       value: mean(withC.map((r) => r.rssSlope)),
       unit: "MiB/min",
-      note: `least squares over each run: with ${CLIENTS} clients ${list(withC, (r) => r.rssSlope, 2)}; without ${list(without, (r) => r.rssSlope, 2)}`,
+      note: `least squares over the load: with ${CLIENTS} clients ${list(withC, (r) => r.rssSlope, 2)}; without ${list(without, (r) => r.rssSlope, 2)}`,
     },
     {
-      name: "serve-sse.rss_growth_extra_mib",
-      value: extra,
+      name: "serve-sse.rss_idle_first_last_mib",
+      value: mib((rounds.at(-1) as Round).rssIdle - (rounds[0] as Round).rssIdle),
       unit: "MiB",
-      target: `<= ${margin.toFixed(1)}`,
-      ok: extra <= margin,
-      note: `end − start of the run: with ${CLIENTS} clients ${list(withC, growth, 1)}; without ${list(without, growth, 1)} MiB`,
+      note: `idle RSS before each round: ${rounds.map((r) => mib(r.rssIdle).toFixed(1)).join(", ")} MiB; heap after GC ${rounds.map((r) => mib(r.heapIdle).toFixed(1)).join(", ")} MiB`,
     },
   );
 

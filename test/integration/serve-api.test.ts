@@ -1,22 +1,20 @@
-// The serve HTTP API as a client meets it: `bin/gameday serve` as a child process on loopback, real
+// The serve HTTP API as a client meets it: `gameday serve` as a child process on loopback, real
 // runs of tiny scenarios (provider "external": nothing to start), real HTTP. Every refusal is
 // checked for its status and for a reason specific enough to act on.
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JournalEntry } from "../../src/engine/journal-events.ts";
 import type { RunResult } from "../../src/engine/result.ts";
 import { freePort } from "../../src/env/process.ts";
 import type { RunListItem, ServeEvent } from "../../src/serve/live-state.ts";
+import { type GamedayChild, spawnGameday, waitFor } from "../gameday-child.ts";
 import { tempDirs } from "../temp-dirs.ts";
 
-const root = resolve(import.meta.dirname, "../..");
-const gamedayBin = join(root, "bin/gameday");
 const dirs = tempDirs();
-const children = new Set<ChildProcess>();
+const children = new Set<GamedayChild>();
 const TOKEN = "serve-api-t0ken";
 
 // Without GAMEDAY_SERVE_TOKEN from the caller's shell: the token cases decide the token themselves.
@@ -26,65 +24,24 @@ const childEnv = (() => {
   return env;
 })();
 
-interface Child {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function gameday(args: string[], cwd: string): Child {
-  const child = spawn(gamedayBin, args, { cwd, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let output = "";
-  child.stdout?.on("data", (c: Buffer) => {
-    output += c;
-  });
-  child.stderr?.on("data", (c: Buffer) => {
-    output += c;
-  });
-  const exited = new Promise<number | null>((done) =>
-    child.once("exit", (code) => {
-      children.delete(child);
-      done(code);
-    }),
-  );
-  return { child, output: () => output, exited };
+function gameday(args: string[], cwd: string): GamedayChild {
+  const c = spawnGameday(args, { cwd, env: childEnv });
+  children.add(c);
+  void c.exited.then(() => children.delete(c));
+  return c;
 }
 
 /** A `gameday serve` child, once it says where it listens. */
-async function serve(args: string[], cwd: string): Promise<Child & { url: string }> {
+async function serve(args: string[], cwd: string): Promise<GamedayChild & { url: string }> {
   const c = gameday(["serve", ...args], cwd);
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const m = /console and API on (http:\/\/\S+?)\/ /.exec(c.output());
-    if (m?.[1]) return { ...c, url: m[1] };
-    if (c.child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`gameday serve did not start:\n${c.output()}`);
-    await sleep(50);
-  }
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((done) => child.once("exit", () => done()));
-  child.kill("SIGTERM");
-  const kill = setTimeout(() => child.kill("SIGKILL"), 5_000);
-  await gone;
-  clearTimeout(kill);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
+  // "" once it has exited: no point waiting for a line that will not come.
+  const url = await waitFor(
+    "gameday serve to listen",
+    () => (c.child.exitCode !== null ? "" : /console and API on (http:\/\/\S+?)\/ /.exec(c.output())?.[1]),
+    { ms: 20_000, context: c.output },
+  );
+  if (!url) throw new Error(`gameday serve exited ${c.child.exitCode}:\n${c.output()}`);
+  return Object.assign(c, { url });
 }
 
 interface Answer {
@@ -116,11 +73,18 @@ async function call(
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
-/** A GET whose path is sent byte for byte (fetch would resolve `..` segments before sending). */
-function rawGet(base: string, path: string): Promise<{ status: number; body: { error?: string } }> {
+/**
+ * A GET sent byte for byte: fetch would resolve `..` segments before sending, and it sets Host
+ * itself.
+ */
+function rawGet(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: { error?: string } }> {
   const u = new URL(base);
   return new Promise((done, fail) => {
-    const req = request({ host: u.hostname, port: u.port, path, method: "GET" }, (res) => {
+    const req = request({ host: u.hostname, port: u.port, path, method: "GET", headers }, (res) => {
       let text = "";
       res.on("data", (c: Buffer) => {
         text += c;
@@ -199,7 +163,7 @@ describe("gameday serve API over real HTTP", () => {
   let reports: string;
   let receiver: string;
   let base: string;
-  let server: Child & { url: string };
+  let server: GamedayChild & { url: string };
   let hooks: Server;
   const hooked: Array<{ path: string; body: Record<string, unknown> }> = [];
 
@@ -252,7 +216,7 @@ export default defineScenario({ id: "${id}", title: "${id}", owner: "SRE", hypot
   });
 
   afterAll(async () => {
-    await Promise.all([...children].map(stopChild));
+    await Promise.all([...children].map((c) => c.stop()));
     await new Promise<void>((done) => {
       hooks?.closeAllConnections();
       hooks ? hooks.close(() => done()) : done();
@@ -284,7 +248,7 @@ export default defineScenario({ id: "${id}", title: "${id}", owner: "SRE", hypot
         const r = await call(base, `/api/v1/runs/${runId}`);
         return r.status === 200 && r.body.live === null ? (r.body.run as RunListItem) : undefined;
       },
-      ms,
+      { ms },
     );
   }
 
@@ -372,6 +336,9 @@ export default defineScenario({ id: "${id}", title: "${id}", owner: "SRE", hypot
   });
 
   it("acknowledgements: 404 with no run, 409 for a resolved alert, 404 for an unknown one, 200 and a human ack in the journal for a firing one", async () => {
+    const mangled = await call(base, "/api/v1/alerts/%E0%A4%A/ack", { json: { by: "bob" } });
+    expect(mangled.status).toBe(404);
+    expect(mangled.body.error).toBe('no alert "%E0%A4%A" (not a valid URL path segment)');
     const idle = await call(base, "/api/v1/alerts/00000000000000a1/ack", { json: { by: "bob" } });
     expect(idle.status).toBe(404);
     expect(idle.body.error).toMatch(/^no gameday is running/);
@@ -448,11 +415,9 @@ export default defineScenario({ id: "${id}", title: "${id}", owner: "SRE", hypot
     const posted = await call(base, `/api/v1/runs/${runId}/update`, { json: { text, by: "ic" } });
     expect(posted.status).toBe(202);
     expect(posted.body).toEqual({ posted: 1 });
-    const got = await waitFor(
-      "the update webhook",
-      async () => hooked.find((h) => h.path === "/update"),
-      10_000,
-    );
+    const got = await waitFor("the update webhook", () => hooked.find((h) => h.path === "/update"), {
+      ms: 10_000,
+    });
     expect(got.body).toMatchObject({
       event: "update",
       runId,
@@ -514,12 +479,32 @@ export default defineScenario({ id: "${id}", title: "${id}", owner: "SRE", hypot
     expect(notReport.body.error).toMatch(/^no report /);
   });
 
-  it("off loopback: refused without a token; with one, 401 without or with a wrong one, 200 with it, and ?access_token= only for GETs", async () => {
+  it("without a token, only requests addressed to a loopback name are served (a rebound DNS name is 403)", async () => {
+    const port = new URL(base).port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) {
+      expect((await rawGet(base, "/api/v1/runs", { host })).status).toBe(200);
+    }
+    const rebound = await rawGet(base, "/api/v1/runs", { host: `gameday.attacker.example:${port}` });
+    expect(rebound.status).toBe(403);
+    expect(rebound.body.error).toBe(
+      `this server has no token, so it answers only requests addressed to a loopback name, not gameday.attacker.example:${port}`,
+    );
+  });
+
+  it("off loopback: refused without a token or with a short one (exit 2); with one, 401 without or with a wrong one, 200 with it, and ?access_token= only for GETs", async () => {
     const port = await freePort();
     const refused = gameday(["serve", "--config", config, "--listen", `0.0.0.0:${port}`], dir);
-    expect(await refused.exited).toBe(3);
+    expect(await refused.exited).toBe(2);
     expect(refused.output()).toContain(
-      "refusing to listen on 0.0.0.0 without a token (set serve.token or --token, or bind to 127.0.0.1)",
+      "--listen: 0.0.0.0 is not loopback, so the API needs a token: --token, GAMEDAY_SERVE_TOKEN or serve.token",
+    );
+    const short = gameday(
+      ["serve", "--config", config, "--listen", `0.0.0.0:${port}`, "--token", "short"],
+      dir,
+    );
+    expect(await short.exited).toBe(2);
+    expect(short.output()).toContain(
+      "the serve token (--token, GAMEDAY_SERVE_TOKEN or serve.token) needs at least 8 characters",
     );
 
     const open = await serve(["--config", config, "--listen", `0.0.0.0:${port}`, "--token", TOKEN], dir);
@@ -550,7 +535,7 @@ export default defineScenario({ id: "${id}", title: "${id}", owner: "SRE", hypot
       expect(post.status).toBe(401);
       expect(post.body.error).toBe("missing or wrong bearer token");
     } finally {
-      await stopChild(open.child);
+      await open.stop();
     }
     expect(await open.exited).toBe(0);
   });
