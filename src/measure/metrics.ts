@@ -223,7 +223,7 @@ export function measureScenario(i: MeasureInput): MeasureOutput {
   if (x.ttr !== undefined && tl.recovery) {
     const rec = tl.recovery;
     const drill = s.timeline.some((st) => st.decide !== undefined);
-    const fromDecision = drill && tl.decision !== null && tl.recoverFrom === tl.decision.t;
+    const fromDecision = tl.decision !== null && tl.recoverFrom === tl.decision.t;
     const basis = fromDecision ? "decision → healthy" : "fault → healthy";
     const decisionMissing = drill && !tl.decision ? "the decision step was never recorded" : null;
     add({

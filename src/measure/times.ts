@@ -152,9 +152,10 @@ export function scenarioTimeline(i: TimesInput): Timeline {
 
   // ---- recovery ---------------------------------------------------------------------------------------
   const isFailure = failureClassifier(s.load?.failOn ?? ["5xx", "429", "network"]);
-  // Only a rollback drill measures recovery from its decision; an incident commander's call during
-  // another scenario is recorded as t_decision but leaves TTR fault → healthy (DESIGN.md).
-  const drill = s.timeline.some((st) => st.decide !== undefined);
+  // Only a rollback drill (a scenario with a runbook or a decision step) measures recovery from its
+  // decision; an incident commander's call during another scenario is recorded as t_decision but
+  // leaves TTR fault → healthy (DESIGN.md).
+  const drill = s.runbook !== undefined || s.timeline.some((st) => st.decide !== undefined);
   const recoverFrom = drill && decision !== null && decision.t >= ref ? decision.t : ref;
   const hasSteady = s.steadyState.p95Ms !== undefined || s.steadyState.errorRate !== undefined;
   const rec = hasSteady

@@ -172,15 +172,15 @@ export default defineConfig({
       clearInterval(liveSampler);
       expect(out).toMatch(/using the reference environment held by gameday env up/);
       expect(code, out).toBe(0);
-      // Its only children are the built-in load engine (one gameday-load per scenario); no server
-      // of a second stack.
+      // Its only children are the built-in load engine (one gameday-load per scenario) and the
+      // moment of git that reads the checkout's commit for the history; no server of a second stack.
       const servers = [...children].filter((c) =>
         /toxiproxy-server|prometheus|alertmanager|redis-server|ops-copilot/.test(c),
       );
       expect(servers, out).toEqual([]);
       expect([...children].length, out).toBeGreaterThan(0);
       expect(
-        [...children].filter((c) => !/(^|\/)gameday-load -plan /.test(c)),
+        [...children].filter((c) => !/(^|\/)gameday-load -plan |^git (rev-parse|symbolic-ref) /.test(c)),
         [...children].join("\n"),
       ).toEqual([]);
 
