@@ -198,8 +198,7 @@ export class RunController {
               book,
               publish: this.#o.publish,
             });
-            const item = this.liveItem();
-            if (item) this.#o.publish({ type: "run", run: item });
+            this.#publishLive();
             // Who started it outlives the server: the runs list reads it back from the folder.
             writeStarter(runDir, starter);
             o.onLive?.(running.live);
@@ -230,8 +229,7 @@ export class RunController {
   stop(runId: string, by: string): void {
     const r = this.#requireRun(runId);
     r.live?.markStopping();
-    const item = this.liveItem();
-    if (item) this.#o.publish({ type: "run", run: item });
+    this.#publishLive();
     this.#o.progress.event(`stop requested by ${by}: stopping run ${runId}, reverting every fault`);
     r.abort.abort(new Error(`stopped by ${by}`));
   }
@@ -356,6 +354,12 @@ export class RunController {
       reportUrl: this.#reportUrl(result.runId),
       at: Date.now(),
     });
+  }
+
+  /** The live run's entry of the runs list, after it started or changed status. */
+  #publishLive(): void {
+    const item = this.liveItem();
+    if (item) this.#o.publish({ type: "run", run: item });
   }
 
   #notify(n: Notification): number {

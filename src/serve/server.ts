@@ -284,8 +284,11 @@ function decodedSegment(segment: string): string {
 function loopbackHost(req: IncomingMessage): boolean {
   const host = req.headers.host;
   if (!host) return false;
-  const name = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d+$/, "");
-  return name === "localhost" || isLoopback(name);
+  try {
+    return isLoopback(new URL(`http://${host}`).hostname);
+  } catch {
+    return false;
+  }
 }
 
 /** The console marks its requests; anything else calling the API is an API client. */

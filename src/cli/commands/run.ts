@@ -13,7 +13,7 @@ import { EXIT, UsageError } from "../exit-codes.ts";
 import { regressionLines } from "../run-history.ts";
 import { executeRun, prepareRun } from "../run-session.ts";
 import { guardSignals } from "../run-signals.ts";
-import { configDirOf, type RunConsole, startRunConsole } from "./serve.ts";
+import { configDirOf, consoleAddress, type RunConsole, startRunConsole } from "./serve.ts";
 import { verdictTable } from "../verdict-table.ts";
 import { configFrom, DEFAULT_CONFIG, DEFAULT_SCENARIOS } from "./scenarios.ts";
 
@@ -155,9 +155,7 @@ folder, named with who started it), 130 interrupted after cleanup.`,
           config,
           configDir: configDirOf(str(args, "config")),
           reportsDir,
-          listen: str(args, "listen") ?? config.serve.listen,
-          listenFrom: str(args, "listen") !== undefined ? "--listen" : "serve.listen",
-          token: str(args, "token") ?? process.env.GAMEDAY_SERVE_TOKEN ?? config.serve.token,
+          ...consoleAddress(args, config),
           progress,
         });
       const prepared = await prepareRun({

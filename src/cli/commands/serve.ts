@@ -11,7 +11,7 @@ import { panelsFor } from "../../serve/panels.ts";
 import { RunController } from "../../serve/run-controller.ts";
 import { type Scheduler, startScheduler } from "../../serve/scheduler.ts";
 import { startServeServer } from "../../serve/server.ts";
-import { type Command, str } from "../command.ts";
+import { type Command, type ParsedArgs, str } from "../command.ts";
 import { EXIT, UsageError } from "../exit-codes.ts";
 import { guardSignals } from "../run-signals.ts";
 import { configFrom, DEFAULT_CONFIG } from "./scenarios.ts";
@@ -24,6 +24,19 @@ const DRAIN_MS = 10_000;
 
 export function configDirOf(file: string | undefined): string {
   return dirname(resolve(file ?? DEFAULT_CONFIG));
+}
+
+/** Where the console listens and its token: the flags, then GAMEDAY_SERVE_TOKEN, then the config's serve. */
+export function consoleAddress(
+  args: ParsedArgs,
+  config: GamedayConfig,
+): { listen: string; listenFrom: string; token: string | undefined } {
+  const flag = str(args, "listen");
+  return {
+    listen: flag ?? config.serve.listen,
+    listenFrom: flag !== undefined ? "--listen" : "serve.listen",
+    token: str(args, "token") ?? process.env.GAMEDAY_SERVE_TOKEN ?? config.serve.token,
+  };
 }
 
 export interface RunConsole {
@@ -175,9 +188,7 @@ listen (address in use).`,
       config,
       configDir: configDirOf(configFile),
       reportsDir,
-      listen: str(args, "listen") ?? config.serve.listen,
-      listenFrom: str(args, "listen") !== undefined ? "--listen" : "serve.listen",
-      token: str(args, "token") ?? process.env.GAMEDAY_SERVE_TOKEN ?? config.serve.token,
+      ...consoleAddress(args, config),
       progress,
       notifier,
       scheduler: () => scheduler,
