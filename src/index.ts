@@ -17,3 +17,5 @@ export type { GamedayConfig, GamedayConfigInput } from "./scenario/config.ts";
 export type { Verdict, Measurement } from "./evaluate/verdict.ts";
 export type { RunResult, ScenarioResult } from "./engine/result.ts";
 export { definePrr } from "./prr/index.ts";
+export { defineRollout, gate, trigger } from "./rollout/define.ts";
+export type { Rollout, RolloutInput } from "./rollout/schema.ts";

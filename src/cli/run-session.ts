@@ -64,35 +64,9 @@ export async function prepareRun(request: RunRequest): Promise<PreparedRun> {
     runId: null,
   });
   try {
-    // An environment brought up by `gameday env up` is used as it is, and left running.
-    const held = readEnvState();
-    let environment: Environment | undefined;
-    if (held) {
-      if (defects.length)
-        throw new UsageError(
-          `--defect needs a stack of the run's own, but \`gameday env up\` holds one (pid ${held.pid}); stop it with gameday env down`,
-        );
-      config = {
-        ...held.config,
-        autoAck: config.autoAck,
-        // Alertmanager of the held stack delivers to the address it was started with.
-        receiver: { ...config.receiver, listen: held.config.receiver.listen },
-        reportsDir: config.reportsDir,
-        history: config.history,
-        serve: config.serve,
-        schedules: config.schedules,
-        notify: config.notify,
-      };
-      const { attachHeldEnvironment } = await import("../env/held.ts");
-      environment = { ...(await attachHeldEnvironment(held)), config };
-      progress.event(`using the ${held.provider} environment held by gameday env up (pid ${held.pid})`);
-    } else {
-      const stale = readEnvStateFile();
-      if (stale)
-        progress.event(
-          `${ENV_STATE_FILE} names holder pid ${stale.pid}, which is not running: starting a fresh environment (gameday env down stops its leftovers)`,
-        );
-    }
+    const held = await heldEnvironment(config, progress, defects);
+    const environment = held?.environment;
+    if (held) config = held.config;
     if (defects.length && config.provider !== "reference")
       throw new UsageError("--defect works with the reference stack only");
     // The store and the baseline are checked before anything starts: a wrong run id is exit 2 and
@@ -111,6 +85,46 @@ export async function prepareRun(request: RunRequest): Promise<PreparedRun> {
     lock.release();
     throw err;
   }
+}
+
+/**
+ * An environment brought up by `gameday env up`, used as it is and left running: its addresses
+ * with the caller's run settings. Undefined when none is held (a stale holder is reported).
+ */
+export async function heldEnvironment(
+  config: GamedayConfig,
+  progress: Progress,
+  defects: readonly string[] = [],
+): Promise<{ config: GamedayConfig; environment: Environment } | undefined> {
+  const held = readEnvState();
+  if (!held) {
+    const stale = readEnvStateFile();
+    if (stale)
+      progress.event(
+        `${ENV_STATE_FILE} names holder pid ${stale.pid}, which is not running: starting a fresh environment (gameday env down stops its leftovers)`,
+      );
+    return undefined;
+  }
+  if (defects.length)
+    throw new UsageError(
+      `--defect needs a stack of the run's own, but \`gameday env up\` holds one (pid ${held.pid}); stop it with gameday env down`,
+    );
+  const merged: GamedayConfig = {
+    ...held.config,
+    autoAck: config.autoAck,
+    // Alertmanager of the held stack delivers to the address it was started with.
+    receiver: { ...config.receiver, listen: held.config.receiver.listen },
+    reportsDir: config.reportsDir,
+    history: config.history,
+    serve: config.serve,
+    schedules: config.schedules,
+    notify: config.notify,
+    rollouts: config.rollouts,
+  };
+  const { attachHeldEnvironment } = await import("../env/held.ts");
+  const environment = { ...(await attachHeldEnvironment(held)), config: merged };
+  progress.event(`using the ${held.provider} environment held by gameday env up (pid ${held.pid})`);
+  return { config: merged, environment };
 }
 
 export interface SessionOutcome {

@@ -2,6 +2,7 @@
 // (seq, wall-clock ms, monotonic ms). Measurement reads only these and the series.
 import type { FaultKind, FaultSpec } from "../scenario/schema.ts";
 import type { Comparison, Verdict } from "../evaluate/verdict.ts";
+import type { CriterionVerdict, Decision, PrerequisiteResult } from "../rollout/decision.ts";
 
 export type Phase = "baseline" | "inject" | "observe" | "recover" | "verify";
 
@@ -104,7 +105,47 @@ export type JournalEvent =
   | { type: "scenario.end"; scenario: string; verdict: Verdict }
   /** A compared measurement worse than its baseline's noise band (--baseline). */
   | { type: "regression"; scenario: string; metric: string; value: number | null; comparison: Comparison }
-  | { type: "run.end"; verdict: Verdict; exitCode: number; interrupted: boolean };
+  | { type: "run.end"; verdict: Verdict; exitCode: number; interrupted: boolean }
+  // ---- rollouts (gameday rollout advance) ----
+  | {
+      type: "rollout.start";
+      runId: string;
+      rollout: string;
+      profile: string;
+      scale: number;
+      host: string;
+      phase: string;
+      share: number;
+    }
+  | { type: "rollout.prerequisites"; ok: boolean; lines: PrerequisiteResult["lines"] }
+  /** The share was written to the flag service and read back (`readback` is what the service then said). */
+  | {
+      type: "rollout.share";
+      phase: string;
+      from: number;
+      to: number;
+      why: "start" | "ramp" | "rollback";
+      readback: number | null;
+    }
+  | {
+      type: "rollout.checkpoint";
+      phase: string;
+      label: string;
+      final: boolean;
+      share: number;
+      decision: Decision;
+      reasons: string[];
+      criteria: CriterionVerdict[];
+    }
+  /** A change of course: promote, pause, resume, rollback, hold at the gate, complete. */
+  | {
+      type: "rollout.decision";
+      phase: string;
+      decision: Decision | "RESUME" | "COMPLETE";
+      share: number;
+      reasons: string[];
+    }
+  | { type: "rollout.end"; outcome: string; exitCode: number; phase: string; share: number };
 
 export type JournalEventType = JournalEvent["type"];
 

@@ -102,6 +102,16 @@ export async function stopStartedEnvironments(graceMs = 2_000): Promise<void> {
   await Promise.all([...startedEnvironments].map((f) => stopRecorded(f, graceMs).catch(() => [])));
 }
 
+/**
+ * Registers an environment a caller outside runGameday is starting under runDir (rollout advance),
+ * so the emergency stop reaches its processes too. Returns the unregister function.
+ */
+export function trackStartedEnvironment(runDir: string): () => void {
+  const file = environmentPidFile(runDir);
+  startedEnvironments.add(file);
+  return () => startedEnvironments.delete(file);
+}
+
 class StopCondition extends Error {
   override name = "StopCondition";
 }
@@ -618,7 +628,8 @@ function startLoad(load: LoadSpec, l: LoadRun): Promise<void> {
     .catch((err: Error) => fail(`load: ${err.message}`));
 }
 
-function urlOf(cfg: GamedayConfig, name: string): string {
+/** The base URL a load aimed at `name` (a service or proxy of the config) sends to. */
+export function urlOf(cfg: GamedayConfig, name: string): string {
   const svc = cfg.services.find((x) => x.name === name);
   if (svc) return svc.url;
   const proxy = cfg.proxies.find((p) => p.name === name);

@@ -9,6 +9,7 @@ export const REFERENCE_TARGETS = {
   services: ["copilot", "flags", "pricing"],
   redis: ["cache"],
   processes: ["copilot", "control", "llm-primary", "llm-secondary", "embeddings", "vector-store"],
+  probes: ["copilot-gauges", "copilot-p95", "copilot-latency-mean"],
 } as const;
 
 const PLACEHOLDER = "127.0.0.1:1";
@@ -39,5 +40,14 @@ export function targetsView(config: GamedayConfig): GamedayConfig {
     })),
     redis: REFERENCE_TARGETS.redis.map((name) => ({ name, url: `redis://${PLACEHOLDER}` })),
     processes: REFERENCE_TARGETS.processes.map((name) => ({ name, command: ["true"], env: {} })),
+    probes: REFERENCE_TARGETS.probes.map((name) => ({
+      kind: "promql" as const,
+      name,
+      query: "up",
+      interval: 1_000,
+      timeout: 2_000,
+    })),
+    prometheus: { url: `http://${PLACEHOLDER}` },
+    alertmanager: { url: `http://${PLACEHOLDER}` },
   };
 }

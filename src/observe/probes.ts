@@ -8,7 +8,7 @@
 // A failing probe journals `probe.error` (at most one per ERROR_WINDOW_MS per probe, with a count
 // of what was held back) and keeps going; it never throws into the run.
 import type { Journal } from "../engine/journal.ts";
-import type { SampleStore } from "../measure/samples.ts";
+import { SampleStore } from "../measure/samples.ts";
 import type { ProbeConfig } from "../scenario/config.ts";
 import { matchesSelector, parsePromSamples, parseSelector, type SeriesSelector } from "./prom-text.ts";
 import { instantQuery } from "./promql.ts";
@@ -148,6 +148,25 @@ function scrapeReader(p: Extract<ProbeConfig, { kind: "scrape" }>, store: Sample
     });
     if (missing.length) throw new Error(`no series matched ${missing.join(", ")} at ${p.url}`);
   };
+}
+
+/**
+ * One reading of a probe, outside a run (rollout checkpoints): the values it would store. An http
+ * probe gives its field or latency, a promql probe every series, a scrape probe the series of its
+ * first metric. Throws with the probe's reason when it cannot be read.
+ */
+export async function readProbeOnce(p: ProbeConfig, prometheusUrl?: string): Promise<number[]> {
+  const store = new SampleStore();
+  const signal = AbortSignal.timeout(p.timeout);
+  try {
+    await reader(p, { store, prometheusUrl })(signal);
+  } catch (err) {
+    throw new Error(`probe ${p.name}: ${describe(err, p.timeout)}`);
+  }
+  const metric =
+    p.kind === "http" ? `probe:${p.name}` : p.kind === "promql" ? `promql:${p.name}` : parseSelector(p.metrics[0]!).name;
+  const ok: Record<string, string> = p.kind === "http" ? { ok: "1" } : {};
+  return [...store.samples(metric, ok)].map((x) => x.value);
 }
 
 function describe(err: unknown, timeoutMs: number): string {

@@ -208,7 +208,11 @@ export function checkTargets(s: unknown, config: GamedayConfig, file: string): P
     });
 }
 
-async function importDefault(file: string): Promise<unknown> {
+/** A file's default export; `shape` is the hint for a file without one. */
+export async function importDefault(
+  file: string,
+  shape = "export default defineScenario({...})",
+): Promise<unknown> {
   resolveGamedayImports();
   let mod: { default?: unknown };
   try {
@@ -220,7 +224,7 @@ async function importDefault(file: string): Promise<unknown> {
   }
   if (mod.default === undefined) {
     throw new ValidationError([
-      { file, path: "", message: "has no default export (export default defineScenario({...}))" },
+      { file, path: "", message: `has no default export (${shape})` },
     ]);
   }
   return mod.default;
@@ -271,7 +275,7 @@ export async function loadScenarios(paths: string[], config?: GamedayConfig): Pr
 }
 
 export async function loadConfig(file: string): Promise<GamedayConfig> {
-  return validateConfig(await importDefault(file), file);
+  return validateConfig(await importDefault(file, "export default defineConfig({...})"), file);
 }
 
 export function scenarioIdFromFile(file: string): string {

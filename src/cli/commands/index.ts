@@ -6,6 +6,7 @@ import { compareCommand, historyCommand } from "./history.ts";
 import { prrCommand } from "./prr.ts";
 import { proxyCommand } from "./proxy.ts";
 import { keygenCommand, reportCommand, signCommand, verifyCommand } from "./reports.ts";
+import { rolloutCommand } from "./rollout.ts";
 import { runCommand } from "./run.ts";
 import { listCommand, validateCommand } from "./scenarios.ts";
 import { serveCommand } from "./serve.ts";
@@ -26,4 +27,5 @@ export const commands: Command[] = [
   historyCommand,
   compareCommand,
   serveCommand,
+  rolloutCommand,
 ];
