@@ -53,6 +53,7 @@ export const REFERENCE_DEFECTS = [
   "bad_v2",
   "cache_refill_off",
   "capacity_1x",
+  "rerank_capacity",
 ] as const;
 
 /** The alert rule `missing_alert_rule` removes. */

@@ -164,7 +164,11 @@ export async function readProbeOnce(p: ProbeConfig, prometheusUrl?: string): Pro
     throw new Error(`probe ${p.name}: ${describe(err, p.timeout)}`);
   }
   const metric =
-    p.kind === "http" ? `probe:${p.name}` : p.kind === "promql" ? `promql:${p.name}` : parseSelector(p.metrics[0]!).name;
+    p.kind === "http"
+      ? `probe:${p.name}`
+      : p.kind === "promql"
+        ? `promql:${p.name}`
+        : parseSelector(p.metrics[0]!).name;
   const ok: Record<string, string> = p.kind === "http" ? { ok: "1" } : {};
   return [...store.samples(metric, ok)].map((x) => x.value);
 }

@@ -38,7 +38,13 @@ import type {
 } from "./result.ts";
 import { ROLLOUT_RESULT_SCHEMA } from "./result.ts";
 import { rampSteps, rollbackPhase } from "./rules.ts";
-import { applyRolloutProfile, phaseCheckpoints, rampHoldMs, type RolloutProfile, scaled } from "./schedule.ts";
+import {
+  applyRolloutProfile,
+  phaseCheckpoints,
+  rampHoldMs,
+  type RolloutProfile,
+  scaled,
+} from "./schedule.ts";
 import { readRolloutState, writeRolloutState } from "./state.ts";
 import { readShare, writeShare } from "./traffic.ts";
 
@@ -95,8 +101,17 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
   const startedAt = Date.now();
   const state = o.from ? null : readRolloutState(o.reportsDir, r.name);
   const startName = o.from ?? state?.phase ?? r.phases[0]!.name;
-  const startIndex = Math.max(0, r.phases.findIndex((p) => p.name === startName));
-  let stable = state && !o.from ? Math.max(0, r.phases.findIndex((p) => p.name === state.stablePhase)) : Math.max(0, startIndex - 1);
+  const startIndex = Math.max(
+    0,
+    r.phases.findIndex((p) => p.name === startName),
+  );
+  let stable =
+    state && !o.from
+      ? Math.max(
+          0,
+          r.phases.findIndex((p) => p.name === state.stablePhase),
+        )
+      : Math.max(0, startIndex - 1);
   let current = startIndex;
   let share = state?.share ?? 0;
 
@@ -157,7 +172,11 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
     for (const l of prerequisites.lines) say(`prerequisite ${l.ok ? "ok " : "NOT"} ${l.text}`);
     if (!prerequisites.ok && !o.waive) {
       outcome = "NOT_READY";
-      decideLine(r.phases[startIndex]!.name, "HOLD", prerequisites.lines.filter((l) => !l.ok).map((l) => `prerequisite: ${l.text}`));
+      decideLine(
+        r.phases[startIndex]!.name,
+        "HOLD",
+        prerequisites.lines.filter((l) => !l.ok).map((l) => `prerequisite: ${l.text}`),
+      );
       return await finish();
     }
 
@@ -174,7 +193,14 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
     share = before ?? 0;
     shares.push({ t: Date.now(), share, why: "start" });
     say(`${r.flag.service} ${r.flag.field} is ${before ?? "unset (taken as 0)"} %`);
-    if (r.load) load = startBackgroundLoad(r.load, { config: cfg, store, outDir: join(runDir, "load"), journal, scenario: r.name });
+    if (r.load)
+      load = startBackgroundLoad(r.load, {
+        config: cfg,
+        store,
+        outDir: join(runDir, "load"),
+        journal,
+        scenario: r.name,
+      });
 
     const setShare = async (to: number, phaseIndex: number, why: "start" | "ramp" | "rollback") => {
       const phase = r.phases[phaseIndex]!;
@@ -190,7 +216,14 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
 
     const check = async (
       i: number,
-      c: { label: string; kind: CheckpointRecord["kind"]; plannedAtMs: number | null; final: boolean; gate: boolean; reason?: string },
+      c: {
+        label: string;
+        kind: CheckpointRecord["kind"];
+        plannedAtMs: number | null;
+        final: boolean;
+        gate: boolean;
+        reason?: string;
+      },
     ): Promise<Evaluation> => {
       const phase = r.phases[i]!;
       const out = await evaluatePhase({
@@ -199,15 +232,41 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
         ctx: { config: cfg, profile: o.profile, signal: o.signal },
         memory,
         gate: c.gate,
-        phaseComplete: c.final ? { done: true, reason: "" } : { done: false, reason: c.reason ?? `${phase.name} continues` },
+        phaseComplete: c.final
+          ? { done: true, reason: "" }
+          : { done: false, reason: c.reason ?? `${phase.name} continues` },
       });
       lastUnreachable = out.unreachable;
       for (const u of out.unreachable) say(`unreachable: ${u}`);
       const e = out.evaluation;
-      checkpoints.push({ phase: phase.name, label: c.label, kind: c.kind, share, plannedAtMs: c.plannedAtMs, at: out.at, decision: e.decision, reasons: e.reasons, criteria: e.criteria });
-      journal.write({ type: "rollout.checkpoint", phase: phase.name, label: c.label, final: c.final, share, decision: e.decision, reasons: e.reasons, criteria: e.criteria }, out.at);
+      checkpoints.push({
+        phase: phase.name,
+        label: c.label,
+        kind: c.kind,
+        share,
+        plannedAtMs: c.plannedAtMs,
+        at: out.at,
+        decision: e.decision,
+        reasons: e.reasons,
+        criteria: e.criteria,
+      });
+      journal.write(
+        {
+          type: "rollout.checkpoint",
+          phase: phase.name,
+          label: c.label,
+          final: c.final,
+          share,
+          decision: e.decision,
+          reasons: e.reasons,
+          criteria: e.criteria,
+        },
+        out.at,
+      );
       const failing = e.criteria.filter((x) => x.status !== "pass" && x.status !== "clear").length;
-      say(`${phase.name} ${share} % checkpoint ${c.label}: ${e.decision}${failing ? ` (${failing} not green)` : ""}${e.decision === "HOLD" && c.final ? ` — ${e.reasons[0]}` : ""}`);
+      say(
+        `${phase.name} ${share} % checkpoint ${c.label}: ${e.decision}${failing ? ` (${failing} not green)` : ""}${e.decision === "HOLD" && c.final ? ` — ${e.reasons[0]}` : ""}`,
+      );
       return e;
     };
 
@@ -217,7 +276,15 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
       const seen = journal.path;
       const stepsOut: RunbookRecord["steps"] = [];
       const unsubscribe = journal.onEvent((e) => {
-        if (e.type === "runbook.step") stepsOut.push({ id: e.id, title: e.title, ok: e.ok, detail: e.detail, startedAt: e.startedAt, endedAt: e.endedAt });
+        if (e.type === "runbook.step")
+          stepsOut.push({
+            id: e.id,
+            title: e.title,
+            ok: e.ok,
+            detail: e.detail,
+            startedAt: e.startedAt,
+            endedAt: e.endedAt,
+          });
       });
       let ok = false;
       try {
@@ -240,7 +307,10 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
     };
 
     /** Rechecks every `every` ms while paused; resolves with how long, or a rollback. */
-    const pauseUntilClear = async (i: number, reasons: string[]): Promise<{ pausedMs: number } | PhaseEnd> => {
+    const pauseUntilClear = async (
+      i: number,
+      reasons: string[],
+    ): Promise<{ pausedMs: number } | PhaseEnd> => {
       const phase = r.phases[i]!;
       decideLine(phase.name, "PAUSE", reasons);
       phases[i]!.outcome = "held";
@@ -251,14 +321,28 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
       for (;;) {
         await delay(every, o.signal);
         const pausedMs = Date.now() - started;
-        const e = await check(i, { label: `paused ${formatDuration(pausedMs)}`, kind: "pause", plannedAtMs: null, final: false, gate: false, reason: "paused" });
-        if (e.decision === "ROLLBACK") return { kind: "rollback", to: e.rollbackTo ?? "previous", reasons: e.reasons };
+        const e = await check(i, {
+          label: `paused ${formatDuration(pausedMs)}`,
+          kind: "pause",
+          plannedAtMs: null,
+          final: false,
+          gate: false,
+          reason: "paused",
+        });
+        if (e.decision === "ROLLBACK")
+          return { kind: "rollback", to: e.rollbackTo ?? "previous", reasons: e.reasons };
         if (e.decision !== "PAUSE") {
           decideLine(phase.name, "RESUME", [`pause triggers clear after ${formatDuration(pausedMs)}`]);
           return { pausedMs };
         }
         if (pausedMs >= limit)
-          return { kind: "rollback", to: "previous", reasons: [`paused ${formatDuration(pausedMs)}, past pauseLimit ${formatDuration(r.pauseLimit)} (scaled ${formatDuration(limit)}): ${e.reasons[0] ?? ""}`] };
+          return {
+            kind: "rollback",
+            to: "previous",
+            reasons: [
+              `paused ${formatDuration(pausedMs)}, past pauseLimit ${formatDuration(r.pauseLimit)} (scaled ${formatDuration(limit)}): ${e.reasons[0] ?? ""}`,
+            ],
+          };
       }
     };
 
@@ -268,11 +352,23 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
       const steps = rampSteps(share, phase.traffic, r.ramp);
       for (const step of steps) {
         // The run's first write lines the service up with the phase it resumes; later cuts are rollbacks.
-        await setShare(step, i, shares.length === 1 && step < share ? "start" : step < share ? "rollback" : "ramp");
+        await setShare(
+          step,
+          i,
+          shares.length === 1 && step < share ? "start" : step < share ? "rollback" : "ramp",
+        );
         if (step === phase.traffic) break;
         await delay(hold, o.signal);
-        const e = await check(i, { label: `ramp ${step} %`, kind: "ramp", plannedAtMs: hold, final: false, gate: false, reason: `ramping to ${phase.traffic} %` });
-        if (e.decision === "ROLLBACK") return { kind: "rollback", to: e.rollbackTo ?? "previous", reasons: e.reasons };
+        const e = await check(i, {
+          label: `ramp ${step} %`,
+          kind: "ramp",
+          plannedAtMs: hold,
+          final: false,
+          gate: false,
+          reason: `ramping to ${phase.traffic} %`,
+        });
+        if (e.decision === "ROLLBACK")
+          return { kind: "rollback", to: e.rollbackTo ?? "previous", reasons: e.reasons };
         if (e.decision === "PAUSE") {
           const p = await pauseUntilClear(i, e.reasons);
           if ("kind" in p) return p;
@@ -294,7 +390,8 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
             gate: true,
             reason: `${phase.name} continues: ${cp.label} of ${formatDuration(phase.minDuration)}`,
           });
-          if (e.decision === "ROLLBACK") return { kind: "rollback", to: e.rollbackTo ?? "previous", reasons: e.reasons };
+          if (e.decision === "ROLLBACK")
+            return { kind: "rollback", to: e.rollbackTo ?? "previous", reasons: e.reasons };
           if (e.decision === "PAUSE") {
             const p = await pauseUntilClear(i, e.reasons);
             if ("kind" in p) return p;
@@ -308,7 +405,8 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
             holdStarted = Date.now();
             decideLine(phase.name, "HOLD", e.reasons);
           }
-          if (Date.now() - holdStarted >= scaled(r.holdLimit, o.profile)) return { kind: "held", reasons: e.reasons };
+          if (Date.now() - holdStarted >= scaled(r.holdLimit, o.profile))
+            return { kind: "held", reasons: e.reasons };
           await delay(recheck, o.signal);
         }
       }
@@ -317,14 +415,22 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
 
     for (current = startIndex; current < r.phases.length; current++) {
       const phase = r.phases[current]!;
-      say(`▶ ${phase.name} ${phase.title}: ${phase.traffic} % (${phase.audience}), at least ${formatDuration(phase.minDuration)}`);
+      say(
+        `▶ ${phase.name} ${phase.title}: ${phase.traffic} % (${phase.audience}), at least ${formatDuration(phase.minDuration)}`,
+      );
       const end = await runPhase(current);
       phases[current]!.endedAt = Date.now();
       if (end.kind === "promoted") {
         stable = current;
         const last = current === r.phases.length - 1;
         phases[current]!.outcome = last ? "complete" : "promoted";
-        decideLine(phase.name, last ? "COMPLETE" : "PROMOTE", last ? [`${phase.name} gate passed: rollout complete`] : [`${phase.name} gate passed: on to ${r.phases[current + 1]!.name}`]);
+        decideLine(
+          phase.name,
+          last ? "COMPLETE" : "PROMOTE",
+          last
+            ? [`${phase.name} gate passed: rollout complete`]
+            : [`${phase.name} gate passed: on to ${r.phases[current + 1]!.name}`],
+        );
         if (last) {
           outcome = "COMPLETE";
           break;
@@ -335,13 +441,19 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
         phases[current]!.outcome = "held";
         outcome = lastUnreachable.length ? "ERROR" : "HELD";
         if (lastUnreachable.length) errors.push(...lastUnreachable.map((u) => `unreachable: ${u}`));
-        decideLine(phase.name, "HOLD", [`gate still failing after holdLimit ${formatDuration(r.holdLimit)}`, ...end.reasons]);
+        decideLine(phase.name, "HOLD", [
+          `gate still failing after holdLimit ${formatDuration(r.holdLimit)}`,
+          ...end.reasons,
+        ]);
         break;
       }
       // Rollback: the previous stable phase's share at once (ramp-down is immediate), then the runbook.
       const target = rollbackPhase(current, end.to);
       phases[current]!.outcome = "rolled back";
-      decideLine(phase.name, "ROLLBACK", [`to ${r.phases[target]!.name} (${r.phases[target]!.traffic} %)`, ...end.reasons]);
+      decideLine(phase.name, "ROLLBACK", [
+        `to ${r.phases[target]!.name} (${r.phases[target]!.traffic} %)`,
+        ...end.reasons,
+      ]);
       await setShare(r.phases[target]!.traffic, target, "rollback");
       await runSteps("rollback", r.runbooks.rollback);
       stable = target;
@@ -358,7 +470,8 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
       journal.write({ type: "error", message });
       say(`ERROR: ${message}`);
     }
-    if (phases[current] && phases[current]!.outcome === "not reached") phases[current]!.outcome = "interrupted";
+    if (phases[current] && phases[current]!.outcome === "not reached")
+      phases[current]!.outcome = "interrupted";
   }
   return await finish();
 
@@ -368,7 +481,9 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
     if (env?.groundTruth)
       await env
         .groundTruth()
-        .then((events) => writeFileSync(join(runDir, "ground-truth.json"), `${JSON.stringify(events, null, 2)}\n`))
+        .then((events) =>
+          writeFileSync(join(runDir, "ground-truth.json"), `${JSON.stringify(events, null, 2)}\n`),
+        )
         .catch((err: Error) => say(`ground truth not recorded: ${err.message}`));
     if (env && !o.environment) {
       say("stopping environment");

@@ -28,8 +28,18 @@ export function startBackgroundLoad(
   const started = Date.now();
   const rounds = (async () => {
     for (let round = 1; !stopper.signal.aborted; round++) {
-      o.journal.write({ type: "load.start", scenario: o.scenario, command: ["gameday-load", "→", load.target, `round ${round}`] });
-      const res = await runHttpLoad({ load, baseUrl, outDir: join(o.outDir, String(round)), store: o.store, signal: stopper.signal });
+      o.journal.write({
+        type: "load.start",
+        scenario: o.scenario,
+        command: ["gameday-load", "→", load.target, `round ${round}`],
+      });
+      const res = await runHttpLoad({
+        load,
+        baseUrl,
+        outDir: join(o.outDir, String(round)),
+        store: o.store,
+        signal: stopper.signal,
+      });
       o.journal.write({ type: "load.end", scenario: o.scenario, exitCode: res.exitCode, signal: res.signal });
       if (res.scenarioError) throw new Error(res.scenarioError);
       if (res.exitCode !== 0 && !res.aborted)
@@ -55,7 +65,12 @@ export function startBackgroundLoad(
       }
       return [...buckets.entries()]
         .sort((a, b) => a[0] - b[0])
-        .map(([t, b]) => ({ t, rps: b.n, errorRate: b.n ? b.failed / b.n : null, p95Ms: b.n ? percentile(b.values, 95) : null }));
+        .map(([t, b]) => ({
+          t,
+          rps: b.n,
+          errorRate: b.n ? b.failed / b.n : null,
+          p95Ms: b.n ? percentile(b.values, 95) : null,
+        }));
     },
   };
 }

@@ -46,7 +46,10 @@ export interface EvaluateOptions {
   gate?: boolean;
 }
 
-type ReadFn = (c: Trigger | Rollout["phases"][number]["gate"][number], role: CriterionRole) => Promise<Reading & { unreachable?: boolean }>;
+type ReadFn = (
+  c: Trigger | Rollout["phases"][number]["gate"][number],
+  role: CriterionRole,
+) => Promise<Reading & { unreachable?: boolean }>;
 
 async function evaluateWith(read: ReadFn, o: EvaluateOptions): Promise<PhaseEvaluation> {
   const r = o.rollout;
@@ -75,12 +78,17 @@ async function evaluateWith(read: ReadFn, o: EvaluateOptions): Promise<PhaseEval
     criteria.push(judgeTrigger(t, role, reading, { metSince, now }));
   });
   if (o.gate !== false)
-    phase.gate.forEach((c, j) => criteria.push(judgeGate(c, readings[triggers.length + j] as Reading)));
+    phase.gate.forEach((c, j) => {
+      criteria.push(judgeGate(c, readings[triggers.length + j] as Reading));
+    });
   const evaluation = decide({
     criteria,
     frozen: frozenAt(r.freeze, now),
     prerequisites: o.prerequisites,
-    phaseComplete: o.gate === false ? { done: false, reason: "checkpoint: only the last one of a phase can promote" } : o.phaseComplete,
+    phaseComplete:
+      o.gate === false
+        ? { done: false, reason: "checkpoint: only the last one of a phase can promote" }
+        : o.phaseComplete,
   });
   return { evaluation, unreachable, at: now };
 }
@@ -138,14 +146,18 @@ export function recommendations(r: Rollout, phaseIndex: number, e: Evaluation): 
       break;
     }
     case "PAUSE":
-      lines.push(`pause ${name}: hold the share at ${phase?.traffic} % until the trigger clears; do not promote`);
+      lines.push(
+        `pause ${name}: hold the share at ${phase?.traffic} % until the trigger clears; do not promote`,
+      );
       break;
     case "HOLD":
       lines.push(`hold ${name} at ${phase?.traffic} %: do not promote until every line below is resolved`);
       break;
     case "PROMOTE":
       lines.push(
-        next ? `promote to ${next.name} (${next.traffic} %), ramping at most ${r.ramp.maxFactor}× per step` : `${name} complete: the rollout is done`,
+        next
+          ? `promote to ${next.name} (${next.traffic} %), ramping at most ${r.ramp.maxFactor}× per step`
+          : `${name} complete: the rollout is done`,
       );
   }
   for (const c of e.criteria) {

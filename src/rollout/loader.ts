@@ -40,22 +40,31 @@ function configProblems(r: Rollout, config: GamedayConfig, file: string): Proble
   ];
   for (const { c, path } of criteria) {
     if (c.probe !== undefined && !probes.includes(c.probe))
-      problems.push({ file, path: `${path}.probe`, message: `unknown probe "${c.probe}" (known: ${known(probes)})` });
+      problems.push({
+        file,
+        path: `${path}.probe`,
+        message: `unknown probe "${c.probe}" (known: ${known(probes)})`,
+      });
     if (c.promql !== undefined && !config.prometheus)
       problems.push({ file, path: `${path}.promql`, message: "the config has no prometheus to query" });
     if (c.alert !== undefined && !config.alertmanager)
       problems.push({ file, path: `${path}.alert`, message: "the config has no alertmanager to ask" });
   }
   for (const kind of ["pause", "rollback"] as const)
-    r.runbooks[kind].forEach((step, i) =>
+    r.runbooks[kind].forEach((step, i) => {
       step.actions.forEach((a, j) => {
-        if (a.kind === "http" || a.kind === "smoke") needService(a.target, `runbooks.${kind}.${i}.actions.${j}.target`);
-      }),
-    );
+        if (a.kind === "http" || a.kind === "smoke")
+          needService(a.target, `runbooks.${kind}.${i}.actions.${j}.target`);
+      });
+    });
   if (r.load) {
     const targets = [...services, ...config.proxies.map((p) => p.name)];
     if (!targets.includes(r.load.target))
-      problems.push({ file, path: "load.target", message: `unknown service or proxy "${r.load.target}" (known: ${known(targets)})` });
+      problems.push({
+        file,
+        path: "load.target",
+        message: `unknown service or proxy "${r.load.target}" (known: ${known(targets)})`,
+      });
   }
   return problems;
 }

@@ -34,29 +34,47 @@ export async function checkPrerequisites(
           text: `PRR item ${item.id} is red without a valid time-boxed exception: ${item.reason}`,
         });
       for (const item of report.items.filter((i) => i.status === "excepted"))
-        lines.push({ ok: true, text: `PRR item ${item.id} open, time-boxed: due ${item.exception?.due} (owner ${item.exception?.owner})` });
+        lines.push({
+          ok: true,
+          text: `PRR item ${item.id} open, time-boxed: due ${item.exception?.due} (owner ${item.exception?.owner})`,
+        });
     } catch (err) {
-      lines.push({ ok: false, text: `PRR ${prr.file} could not be checked: ${(err as Error).message.split("\n")[0]}` });
+      lines.push({
+        ok: false,
+        text: `PRR ${prr.file} could not be checked: ${(err as Error).message.split("\n")[0]}`,
+      });
     }
   }
   const g = r.prerequisites.gamedays;
   if (g) {
     if (!existsSync(resolve(o.root, g.reports)))
-      lines.push({ ok: false, text: `no gameday reports folder ${g.reports}: the listed scenarios have no run` });
+      lines.push({
+        ok: false,
+        text: `no gameday reports folder ${g.reports}: the listed scenarios have no run`,
+      });
     else {
       const runs = listRuns(o.root, g.reports);
       for (const scenario of g.scenarios) {
         const pick = pickEvidence(runs, scenario, { strict: true, profile: g.profile });
         if (pick.kind === "none") {
-          lines.push({ ok: false, text: `gameday ${scenario}: no run in ${g.reports}${g.profile ? ` with profile ${g.profile}` : ""}` });
+          lines.push({
+            ok: false,
+            text: `gameday ${scenario}: no run in ${g.reports}${g.profile ? ` with profile ${g.profile}` : ""}`,
+          });
           continue;
         }
         const ageDays = (now.getTime() - pick.run.result.endedAt) / DAY_MS;
         const stale = g.withinDays !== undefined && ageDays > g.withinDays;
         if (pick.kind === "failed")
-          lines.push({ ok: false, text: `gameday ${scenario}: latest ${describeRun(pick.run)} is ${pick.verdict}, not PASS` });
+          lines.push({
+            ok: false,
+            text: `gameday ${scenario}: latest ${describeRun(pick.run)} is ${pick.verdict}, not PASS`,
+          });
         else if (stale)
-          lines.push({ ok: false, text: `gameday ${scenario}: latest passing ${describeRun(pick.run)} is ${Math.floor(ageDays)} days old (within ${g.withinDays} required)` });
+          lines.push({
+            ok: false,
+            text: `gameday ${scenario}: latest passing ${describeRun(pick.run)} is ${Math.floor(ageDays)} days old (within ${g.withinDays} required)`,
+          });
         else lines.push({ ok: true, text: `gameday ${scenario}: ${describeRun(pick.run)} PASS` });
       }
     }

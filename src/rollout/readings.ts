@@ -38,7 +38,11 @@ export async function readCriterion(
     if (!url) return { value: null, source: query, error: "no prometheus in the config" };
     try {
       const r = await instantQuery(url, query, { timeoutMs: 5_000, signal: ctx.signal });
-      const value = pickValue(c, role, r.series.map((s) => s.value));
+      const value = pickValue(
+        c,
+        role,
+        r.series.map((s) => s.value),
+      );
       return value === null
         ? { value, source: query, error: r.series.length ? "NaN (no samples in the window)" : "empty result" }
         : { value, source: query };
@@ -78,21 +82,33 @@ async function readAlertCount(
   const source = alertSource(match);
   const base = ctx.config.alertmanager?.url;
   if (!base) return { value: null, source, error: "no alertmanager in the config" };
-  const url = new URL("api/v2/alerts?active=true&silenced=false&inhibited=false", base.endsWith("/") ? base : `${base}/`);
+  const url = new URL(
+    "api/v2/alerts?active=true&silenced=false&inhibited=false",
+    base.endsWith("/") ? base : `${base}/`,
+  );
   let body: unknown;
   try {
     const res = await fetch(url, {
-      signal: ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(5_000)]) : AbortSignal.timeout(5_000),
+      signal: ctx.signal
+        ? AbortSignal.any([ctx.signal, AbortSignal.timeout(5_000)])
+        : AbortSignal.timeout(5_000),
     });
     const text = await res.text();
-    if (!res.ok) return { value: null, source, error: `Alertmanager HTTP ${res.status}: ${text.slice(0, 120)}` };
+    if (!res.ok)
+      return { value: null, source, error: `Alertmanager HTTP ${res.status}: ${text.slice(0, 120)}` };
     body = JSON.parse(text);
   } catch (err) {
     const e = err as Error;
     const cause = (e.cause as Error | undefined)?.message;
-    return { value: null, source, error: `Alertmanager ${url.origin}: ${e.message}${cause ? ` (${cause})` : ""}`, unreachable: true };
+    return {
+      value: null,
+      source,
+      error: `Alertmanager ${url.origin}: ${e.message}${cause ? ` (${cause})` : ""}`,
+      unreachable: true,
+    };
   }
-  if (!Array.isArray(body)) return { value: null, source, error: "Alertmanager answered something other than a list of alerts" };
+  if (!Array.isArray(body))
+    return { value: null, source, error: "Alertmanager answered something other than a list of alerts" };
   const wanted = { ...(match.name ? { alertname: match.name } : {}), ...match.labels };
   const count = body.filter((a: unknown) => {
     const labels = (a as { labels?: Record<string, string> }).labels ?? {};

@@ -11,7 +11,14 @@ export const ROLLOUT_RESULT_FILE = "rollout.json";
  * nothing changed. INTERRUPTED: stopped by a signal (the share is left where it was). ERROR: the
  * harness or environment failed.
  */
-export const ROLLOUT_OUTCOMES = ["COMPLETE", "ROLLED_BACK", "HELD", "NOT_READY", "INTERRUPTED", "ERROR"] as const;
+export const ROLLOUT_OUTCOMES = [
+  "COMPLETE",
+  "ROLLED_BACK",
+  "HELD",
+  "NOT_READY",
+  "INTERRUPTED",
+  "ERROR",
+] as const;
 export type RolloutOutcome = (typeof ROLLOUT_OUTCOMES)[number];
 
 export type PhaseOutcome = "promoted" | "complete" | "rolled back" | "held" | "interrupted" | "not reached";
@@ -54,7 +61,14 @@ export interface RunbookRecord {
   kind: "pause" | "rollback";
   at: number;
   ok: boolean;
-  steps: Array<{ id: string; title: string; ok: boolean; detail: string; startedAt: number; endedAt: number }>;
+  steps: Array<{
+    id: string;
+    title: string;
+    ok: boolean;
+    detail: string;
+    startedAt: number;
+    endedAt: number;
+  }>;
 }
 
 /** Per-second traffic on the service while the rollout's own load ran (charts). */

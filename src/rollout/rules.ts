@@ -91,7 +91,11 @@ export function judgeTrigger(
 ): CriterionVerdict {
   const base = { ...verdictBase(t, role, r), ...(role === "rollback" ? { to: t.to } : {}) };
   if (r.value === null)
-    return { ...base, status: "missing", reason: `no data (${r.error ?? "empty result"}): cannot rule it out` };
+    return {
+      ...base,
+      status: "missing",
+      reason: `no data (${r.error ?? "empty result"}): cannot rule it out`,
+    };
   const shown = `${formatValue(r.value, t.unit)} ${thresholdText(t)}`;
   if (!meets(t, r.value))
     return { ...base, status: "clear", reason: `${formatValue(r.value, t.unit)}: not ${thresholdText(t)}` };
@@ -156,11 +160,8 @@ export function decide(i: DecideInput): Evaluation {
     ...by((c) => c.role === "gate" && c.status === "fail").map(line),
   ];
   if (i.prerequisites && !i.prerequisites.ok)
-    blocking.push(
-      ...i.prerequisites.lines.filter((l) => !l.ok).map((l) => `prerequisite: ${l.text}`),
-    );
-  if (frozen)
-    blocking.push(`freeze: ${frozen.reason} until ${new Date(frozen.until).toISOString()}`);
+    blocking.push(...i.prerequisites.lines.filter((l) => !l.ok).map((l) => `prerequisite: ${l.text}`));
+  if (frozen) blocking.push(`freeze: ${frozen.reason} until ${new Date(frozen.until).toISOString()}`);
   if (i.phaseComplete && !i.phaseComplete.done) blocking.push(i.phaseComplete.reason);
   const decision: Decision = blocking.length ? "HOLD" : "PROMOTE";
   const reasons = blocking.length
@@ -191,7 +192,9 @@ export function rampSteps(from: number, to: number, ramp: Rollout["ramp"]): numb
 export function rampProblem(from: number, to: number, ramp: Rollout["ramp"]): string | null {
   if (to <= from) return null;
   if (from === 0)
-    return to > ramp.initial ? `${from} % → ${to} %: a first exposure goes to at most ${ramp.initial} %` : null;
+    return to > ramp.initial
+      ? `${from} % → ${to} %: a first exposure goes to at most ${ramp.initial} %`
+      : null;
   return to > from * ramp.maxFactor + 1e-9
     ? `${from} % → ${to} %: a step goes to at most ${ramp.maxFactor}× the previous share (${from * ramp.maxFactor} %)`
     : null;
@@ -219,7 +222,8 @@ export function frozenAt(windows: readonly FreezeWindow[], now: number): Frozen 
       cron.stop();
       if (start && start.getTime() <= now) span = [start.getTime(), start.getTime() + w.duration];
     }
-    if (span && now < span[1] && (!found || span[1] > found.until)) found = { reason: w.reason, until: span[1] };
+    if (span && now < span[1] && (!found || span[1] > found.until))
+      found = { reason: w.reason, until: span[1] };
   }
   return found;
 }

@@ -101,7 +101,9 @@ export function applyRolloutProfile(r: Rollout, p: RolloutProfile): Rollout {
     list.map((st) => ({
       ...st,
       actions: st.actions.map((a) =>
-        a.kind === "wait-healthy" || a.kind === "check-cost" || a.kind === "alerts-cleared" ? { ...a, within: scaled(a.within, p) } : a,
+        a.kind === "wait-healthy" || a.kind === "check-cost" || a.kind === "alerts-cleared"
+          ? { ...a, within: scaled(a.within, p) }
+          : a,
       ),
     }));
   return {

@@ -168,7 +168,10 @@ export const rolloutSchema = z
     phases: z.array(phase).min(1),
     checkpoints: z
       .strictObject({
-        after: z.array(duration).min(1).prefault([...DEFAULT_CHECKPOINTS]),
+        after: z
+          .array(duration)
+          .min(1)
+          .prefault([...DEFAULT_CHECKPOINTS]),
         /** After the listed ones, a checkpoint this often until the phase's minimum duration. */
         every: duration.prefault("24h"),
       })
@@ -232,7 +235,11 @@ export const rolloutSchema = z
     for (const kind of ["pause", "rollback"] as const)
       r[kind].forEach((t, j) => {
         if (kind === "pause" && t.to !== "previous")
-          ctx.addIssue({ code: "custom", path: [kind, j, "to"], message: "only rollback triggers have `to`" });
+          ctx.addIssue({
+            code: "custom",
+            path: [kind, j, "to"],
+            message: "only rollback triggers have `to`",
+          });
       });
   });
 

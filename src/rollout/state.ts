@@ -29,7 +29,9 @@ export function readRolloutState(reportsDir: string, rollout: string): RolloutSt
   if (!existsSync(file)) return null;
   const parsed = stateSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
   if (!parsed.success)
-    throw new Error(`${file} is not a rollout state (${parsed.error.issues[0]?.message}); remove it or pass --from PHASE`);
+    throw new Error(
+      `${file} is not a rollout state (${parsed.error.issues[0]?.message}); remove it or pass --from PHASE`,
+    );
   return parsed.data;
 }
 

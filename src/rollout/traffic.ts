@@ -11,7 +11,11 @@ export class TrafficError extends Error {
 }
 
 /** The share the flag service reports now; null when the field is absent. */
-export async function readShare(config: GamedayConfig, r: Rollout, signal?: AbortSignal): Promise<number | null> {
+export async function readShare(
+  config: GamedayConfig,
+  r: Rollout,
+  signal?: AbortSignal,
+): Promise<number | null> {
   const f = r.flag;
   const answer = await callService(config, f.service, { method: "GET", path: f.readPath ?? f.path }, signal);
   const v = fieldValue(answer.text, f.field.split("."));
@@ -27,7 +31,12 @@ export async function writeShare(
   signal?: AbortSignal,
 ): Promise<number> {
   const f = r.flag;
-  await callService(config, f.service, { method: f.method, path: f.path, body: { ...flagState, [f.field]: share } }, signal);
+  await callService(
+    config,
+    f.service,
+    { method: f.method, path: f.path, body: { ...flagState, [f.field]: share } },
+    signal,
+  );
   const back = await readShare(config, r, signal);
   if (back === null || Math.abs(back - share) > 1e-9)
     throw new TrafficError(

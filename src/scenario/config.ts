@@ -221,6 +221,12 @@ export const configSchema = z.strictObject({
       message: "schedule names must be unique",
     }),
   notify: z.strictObject({ webhooks: z.array(webhookConfig).default([]) }).prefault({}),
+  /**
+   * Rollout files or folders (a folder: its *.ts and *.js files), relative to the config's folder,
+   * like `schedules[].scenarios`. `gameday serve` loads them at start (exit 2 if one does not load)
+   * and answers POST /api/v1/system/gate-checkpoint for them (docs/api.md).
+   */
+  rollouts: z.array(z.string().min(1)).default([]),
 });
 
 export type ProxyConfig = z.output<typeof proxyConfig>;

@@ -223,9 +223,7 @@ export async function importDefault(
     throw new ValidationError([{ file, path: "", message: `cannot be loaded: ${text.split("\n")[0]}` }]);
   }
   if (mod.default === undefined) {
-    throw new ValidationError([
-      { file, path: "", message: `has no default export (${shape})` },
-    ]);
+    throw new ValidationError([{ file, path: "", message: `has no default export (${shape})` }]);
   }
   return mod.default;
 }

@@ -6,19 +6,19 @@ import { createReadStream, existsSync, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { z } from "zod";
-import { isLoopback } from "../env/hosts.ts";
 import { openRunStore, storeSpec } from "../history/open-store.ts";
 import { isPostgresUrl } from "../history/open-store.ts";
+import { API_BODY_LIMIT, readJsonPost, refuseOpenListen, requireApiAccess } from "../http/api-auth.ts";
 import {
   allowMethod,
-  bearerMatches,
   HttpError,
   type Listening,
   listenJson,
-  readJsonBody,
   sendJson,
   validateBody,
 } from "../http/json-endpoint.ts";
+import { GATE_CHECKPOINT_PATH, gateCheckpoint } from "../rollout/gate-api.ts";
+import type { LoadedRollout } from "../rollout/loader.ts";
 import type { HistoryConfig } from "../scenario/config.ts";
 import { consoleAsset } from "./console-assets.ts";
 import type { EventHub } from "./event-hub.ts";
@@ -26,8 +26,8 @@ import type { RunListItem, ScheduleState, ServeEvent } from "./live-state.ts";
 import type { RunController } from "./run-controller.ts";
 import { finishedRun, finishedRuns, RUN_ID } from "./run-list.ts";
 
-/** API bodies are small: a scenario list, a name, a reason, an update's text. */
-export const API_BODY_LIMIT = 64 * 1024;
+/** API bodies are small: a scenario list, a name, a reason, an update's text, a gate's metrics. */
+export { API_BODY_LIMIT };
 
 export interface ServeServerOptions {
   host: string;
@@ -40,6 +40,8 @@ export interface ServeServerOptions {
   schedules: () => ScheduleState[];
   /** Whether POST /api/v1/runs may start runs (false for `run --ui`, whose one run is the CLI's). */
   canStart: boolean;
+  /** The rollouts POST /api/v1/system/gate-checkpoint answers for (the config's `rollouts`). */
+  rollouts?: readonly LoadedRollout[];
 }
 
 const name = z.string().trim().min(1, "a name is required").max(200);
@@ -79,13 +81,11 @@ const ROUTES = [
   "GET /api/v1/schedules",
   "GET /api/v1/history",
   "GET /api/v1/events",
+  `POST ${GATE_CHECKPOINT_PATH}`,
 ].join(", ");
 
 export async function startServeServer(o: ServeServerOptions): Promise<Listening> {
-  if (!isLoopback(o.host) && !o.token)
-    throw new Error(
-      `gameday serve: refusing to listen on ${o.host} without a token (set serve.token or --token, or bind to 127.0.0.1)`,
-    );
+  refuseOpenListen("gameday serve", o.host, o.token);
   const token = o.token;
 
   const hello = (): ServeEvent => ({
@@ -101,25 +101,8 @@ export async function startServeServer(o: ServeServerOptions): Promise<Listening
     return live ? [live, ...done] : done;
   }
 
-  function authorized(req: IncomingMessage, url: URL): boolean {
-    if (!token) return true;
-    if (bearerMatches(req.headers.authorization, token)) return true;
-    // EventSource and report links in a browser cannot set a header; GETs may carry the token.
-    const q = url.searchParams.get("access_token");
-    return req.method === "GET" && q !== null && bearerMatches(`Bearer ${q}`, token);
-  }
-
   async function body<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.output<S>> {
-    allowMethod(req, "POST");
-    const type = req.headers["content-type"] ?? "";
-    if (!/^application\/json\b/i.test(type)) {
-      req.resume();
-      throw new HttpError(
-        415,
-        `send the body as JSON (content-type: application/json), not ${type || "no type"}`,
-      );
-    }
-    return validateBody(schema, await readJsonBody(req, API_BODY_LIMIT));
+    return validateBody(schema, await readJsonPost(req, API_BODY_LIMIT));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -141,12 +124,12 @@ export async function startServeServer(o: ServeServerOptions): Promise<Listening
       res.end(asset.body);
       return;
     }
-    if (!authorized(req, url)) throw new HttpError(401, "missing or wrong bearer token");
-    if (!token && !loopbackHost(req))
-      throw new HttpError(
-        403,
-        `this server has no token, so it answers only requests addressed to a loopback name, not ${req.headers.host ?? "no Host"}`,
-      );
+    // The token (a header, or ?access_token= on a GET), then the loopback-Host rule: api-auth.ts.
+    requireApiAccess(req, url, token);
+    if (path === GATE_CHECKPOINT_PATH) {
+      const answer = await gateCheckpoint(o.rollouts ?? [], await readJsonPost(req, API_BODY_LIMIT));
+      return sendJson(res, answer.status, answer.body);
+    }
     if (path.startsWith("/reports/")) return sendReport(req, res, path);
     if (!path.startsWith("/api/v1/"))
       throw new HttpError(404, `no route ${path} (the API is under /api/v1: ${ROUTES})`);
@@ -274,20 +257,6 @@ function decodedSegment(segment: string): string {
     return decodeURIComponent(segment);
   } catch {
     throw new HttpError(404, `no alert ${JSON.stringify(segment)} (not a valid URL path segment)`);
-  }
-}
-
-/**
- * Without a token, only requests addressed to a loopback name are served: a web page that
- * rebinds its own DNS name to 127.0.0.1 still sends that name as Host, and is refused.
- */
-function loopbackHost(req: IncomingMessage): boolean {
-  const host = req.headers.host;
-  if (!host) return false;
-  try {
-    return isLoopback(new URL(`http://${host}`).hostname);
-  } catch {
-    return false;
   }
 }
 

@@ -20,7 +20,12 @@ import {
   rampSteps,
   rollbackPhase,
 } from "../../src/rollout/rules.ts";
-import { applyRolloutProfile, phaseCheckpoints, promDuration, ROLLOUT_PROFILES } from "../../src/rollout/schedule.ts";
+import {
+  applyRolloutProfile,
+  phaseCheckpoints,
+  promDuration,
+  ROLLOUT_PROFILES,
+} from "../../src/rollout/schedule.ts";
 import { type Rollout, type RolloutInput, rolloutSchema } from "../../src/rollout/schema.ts";
 import { ValidationError } from "../../src/scenario/errors.ts";
 import { tempDirs } from "../temp-dirs.ts";
@@ -36,7 +41,14 @@ const INPUT: RolloutInput = {
   phases: [
     { name: "P0", title: "Internal", audience: "eng", traffic: 0, minDuration: "3d", gate: [gateErr] },
     { name: "P1", title: "Canary", audience: "1 client", traffic: 1, minDuration: "5d", gate: [gateErr] },
-    { name: "P2", title: "Beta", audience: "10 %", traffic: 10, minDuration: "7d", gate: [gateErr, { name: "p99_s", promql: "q", below: 2 }] },
+    {
+      name: "P2",
+      title: "Beta",
+      audience: "10 %",
+      traffic: 10,
+      minDuration: "7d",
+      gate: [gateErr, { name: "p99_s", promql: "q", below: 2 }],
+    },
     { name: "P3", title: "Wide", audience: "50 %", traffic: 50, minDuration: "7d", gate: [gateErr] },
   ],
   pause: [{ name: "error_rate", promql: "q", above: 0.1 }],
@@ -89,14 +101,25 @@ describe("thresholds and values", () => {
 describe("decide", () => {
   it("never promotes on missing data, and says which criterion and why", () => {
     const e = decide({
-      criteria: [verdict({ status: "pass" }), verdict({ name: "p99_s", title: "p99", status: "missing", value: null, reason: "no data (empty result): cannot pass" })],
+      criteria: [
+        verdict({ status: "pass" }),
+        verdict({
+          name: "p99_s",
+          title: "p99",
+          status: "missing",
+          value: null,
+          reason: "no data (empty result): cannot pass",
+        }),
+      ],
     });
     expect(e.decision).toBe("HOLD");
     expect(e.reasons[0]).toMatch(/p99.*no data.*never promote on missing data/);
   });
 
   it("a trigger without data also blocks promotion", () => {
-    const e = decide({ criteria: [verdict({}), verdict({ role: "rollback", status: "missing", value: null })] });
+    const e = decide({
+      criteria: [verdict({}), verdict({ role: "rollback", status: "missing", value: null })],
+    });
     expect(e.decision).toBe("HOLD");
   });
 
@@ -115,11 +138,16 @@ describe("decide", () => {
   it("promotes only when gates pass, prerequisites hold, no freeze and the phase is complete", () => {
     const ok = [verdict({})];
     expect(decide({ criteria: ok }).decision).toBe("PROMOTE");
-    expect(decide({ criteria: ok, prerequisites: { ok: false, lines: [{ ok: false, text: "PRR 80 %" }] } }).reasons).toEqual(["prerequisite: PRR 80 %"]);
+    expect(
+      decide({ criteria: ok, prerequisites: { ok: false, lines: [{ ok: false, text: "PRR 80 %" }] } })
+        .reasons,
+    ).toEqual(["prerequisite: PRR 80 %"]);
     const frozen = decide({ criteria: ok, frozen: { reason: "year-end", until: Date.UTC(2027, 0, 4) } });
     expect(frozen.decision).toBe("HOLD");
     expect(frozen.reasons[0]).toContain("year-end until 2027-01-04");
-    expect(decide({ criteria: ok, phaseComplete: { done: false, reason: "P2 at 1h of 7d" } }).reasons).toEqual(["P2 at 1h of 7d"]);
+    expect(
+      decide({ criteria: ok, phaseComplete: { done: false, reason: "P2 at 1h of 7d" } }).reasons,
+    ).toEqual(["P2 at 1h of 7d"]);
   });
 });
 
@@ -130,8 +158,12 @@ describe("ramp rules (seed 001 §3.2)", () => {
     expect(rampSteps(10, 50, R.ramp)).toEqual([20, 40, 50]);
     expect(rampSteps(50, 100, R.ramp)).toEqual([100]);
     expect(rampSteps(0, 10, { ...R.ramp, initial: 5 })).toEqual([5, 10]);
-    for (const [from, to] of [[0, 100], [3, 97], [1, 50]] as const) {
-      let prev = from;
+    for (const [from, to] of [
+      [0, 100],
+      [3, 97],
+      [1, 50],
+    ] as const) {
+      let prev: number = from;
       for (const s of rampSteps(from, to, R.ramp)) {
         expect(rampProblem(prev, s, R.ramp)).toBeNull();
         prev = s;
@@ -162,7 +194,10 @@ describe("ramp rules (seed 001 §3.2)", () => {
 
 describe("freeze windows (seed 000)", () => {
   it("an absolute window holds from its start up to (not including) its end", () => {
-    const w = rolloutSchema.parse({ ...INPUT, freeze: [{ from: "2026-12-23T00:00:00Z", to: "2027-01-04T00:00:00Z", reason: "year-end" }] }).freeze;
+    const w = rolloutSchema.parse({
+      ...INPUT,
+      freeze: [{ from: "2026-12-23T00:00:00Z", to: "2027-01-04T00:00:00Z", reason: "year-end" }],
+    }).freeze;
     expect(frozenAt(w, Date.UTC(2026, 11, 22, 23, 59))).toBeNull();
     expect(frozenAt(w, Date.UTC(2026, 11, 23))?.reason).toBe("year-end");
     expect(frozenAt(w, Date.UTC(2027, 0, 3, 23))?.until).toBe(Date.UTC(2027, 0, 4));
@@ -171,7 +206,10 @@ describe("freeze windows (seed 000)", () => {
 
   it("a recurring window starts at each cron fire and lasts its duration", () => {
     // Fridays 17:00 UTC for 64 h: the weekend.
-    const w = rolloutSchema.parse({ ...INPUT, freeze: [{ cron: "0 17 * * 5", duration: "64h", timezone: "UTC", reason: "weekend" }] }).freeze;
+    const w = rolloutSchema.parse({
+      ...INPUT,
+      freeze: [{ cron: "0 17 * * 5", duration: "64h", timezone: "UTC", reason: "weekend" }],
+    }).freeze;
     expect(frozenAt(w, Date.UTC(2026, 11, 4, 16, 59))).toBeNull(); // Friday 16:59
     expect(frozenAt(w, Date.UTC(2026, 11, 4, 17, 0))?.until).toBe(Date.UTC(2026, 11, 7, 9, 0)); // → Monday 09:00
     expect(frozenAt(w, Date.UTC(2026, 11, 6, 12))?.reason).toBe("weekend"); // Sunday
@@ -179,7 +217,16 @@ describe("freeze windows (seed 000)", () => {
   });
 
   it("a bad window is a validation problem", () => {
-    const problems = checkRollout({ ...INPUT, freeze: [{ from: "2027-01-04T00:00:00Z", to: "2026-12-23T00:00:00Z", reason: "x" }, { cron: "not cron", duration: "1h", reason: "y" }] }, "r.ts");
+    const problems = checkRollout(
+      {
+        ...INPUT,
+        freeze: [
+          { from: "2027-01-04T00:00:00Z", to: "2026-12-23T00:00:00Z", reason: "x" },
+          { cron: "not cron", duration: "1h", reason: "y" },
+        ],
+      },
+      "r.ts",
+    );
     expect(problems.map((p) => p.path)).toEqual(expect.arrayContaining(["freeze.0.to"]));
     expect(problems.some((p) => p.path.startsWith("freeze.1") && /cron/.test(p.message))).toBe(true);
   });
@@ -211,13 +258,25 @@ describe("triggers", () => {
 describe("checkpoint schedule (seed 003)", () => {
   it("runs 15m … 36h, then daily, and the gate at the minimum duration", () => {
     const cps = phaseCheckpoints(R.phases[0]!, R, ROLLOUT_PROFILES.real!);
-    expect(cps.map((c) => c.label)).toEqual(["15m", "30m", "1h", "2h", "4h", "8h", "24h", "36h", "60h", "gate (72h)"]);
+    expect(cps.map((c) => c.label)).toEqual([
+      "15m",
+      "30m",
+      "1h",
+      "2h",
+      "4h",
+      "8h",
+      "24h",
+      "36h",
+      "60h",
+      "gate (72h)",
+    ]);
     expect(cps.at(-1)).toMatchObject({ final: true, atMs: 3 * 86_400_000 });
   });
 
   it("under ci keeps checkpoints at least 1 s apart and in order", () => {
     const cps = phaseCheckpoints(R.phases[2]!, R, ROLLOUT_PROFILES.ci!);
-    for (let i = 1; i < cps.length; i++) expect(cps[i]!.atMs - cps[i - 1]!.atMs).toBeGreaterThanOrEqual(1_000);
+    for (let i = 1; i < cps.length; i++)
+      expect(cps[i]!.atMs - cps[i - 1]!.atMs).toBeGreaterThanOrEqual(1_000);
     expect(cps.at(-1)!.atMs).toBe(21_000);
   });
 
@@ -230,7 +289,10 @@ describe("checkpoint schedule (seed 003)", () => {
 
 describe("gate-checkpoint evaluation from metrics", () => {
   it("promotes when every criterion is sent and green, holds naming a missing one", async () => {
-    const ok = await evaluateMetrics({ rollout: R, phaseIndex: 2 }, { error_rate: 0.01, p99_s: 1.2, corruption: 0 });
+    const ok = await evaluateMetrics(
+      { rollout: R, phaseIndex: 2 },
+      { error_rate: 0.01, p99_s: 1.2, corruption: 0 },
+    );
     expect(ok.evaluation.decision).toBe("PROMOTE");
     const missing = await evaluateMetrics({ rollout: R, phaseIndex: 2 }, { error_rate: 0.01, corruption: 0 });
     expect(missing.evaluation.decision).toBe("HOLD");
@@ -238,9 +300,16 @@ describe("gate-checkpoint evaluation from metrics", () => {
   });
 
   it("one value feeds the gate and the triggers of the same name", async () => {
-    const e = await evaluateMetrics({ rollout: R, phaseIndex: 2 }, { error_rate: 0.25, p99_s: 1, corruption: 0 });
+    const e = await evaluateMetrics(
+      { rollout: R, phaseIndex: 2 },
+      { error_rate: 0.25, p99_s: 1, corruption: 0 },
+    );
     expect(e.evaluation.decision).toBe("ROLLBACK");
-    expect(e.evaluation.criteria.filter((c) => c.name === "error_rate").map((c) => c.status)).toEqual(["fired", "fired", "fail"]);
+    expect(e.evaluation.criteria.filter((c) => c.name === "error_rate").map((c) => c.status)).toEqual([
+      "fired",
+      "fired",
+      "fail",
+    ]);
   });
 });
 
@@ -250,7 +319,8 @@ describe("prerequisites (seed 000)", () => {
       join(dir, "svc.prr.ts"),
       `export default { service: "svc", owners: { sre: "a", security: "b", product: "c", platform: "d" }, items: [${items}] };\n`,
     );
-  const green = (i: number) => `{ id: "g${i}", category: "runbooks", title: "g${i}", check: { kind: "file-exists", paths: ["here.txt"] } }`;
+  const green = (i: number) =>
+    `{ id: "g${i}", category: "runbooks", title: "g${i}", check: { kind: "file-exists", paths: ["here.txt"] } }`;
   const red = (exception: string) =>
     `{ id: "open", category: "security", title: "open", check: { kind: "file-exists", paths: ["missing.txt"] }${exception} }`;
   const withPrr = rolloutSchema.parse({ ...INPUT, prerequisites: { prr: { file: "svc.prr.ts" } } });
@@ -259,14 +329,28 @@ describe("prerequisites (seed 000)", () => {
   it("≥ 90 % green with the rest time-boxed passes; an expired exception fails naming it", async () => {
     const dir = dirs.make("rollout-prr-");
     writeFileSync(join(dir, "here.txt"), "x");
-    prrFile(dir, [...Array.from({ length: 9 }, (_, i) => green(i)), red(`, exception: { owner: "AppSec", granted: "2026-11-25", due: "2026-12-09", reason: "in the next sprint" }`)].join(","));
+    prrFile(
+      dir,
+      [
+        ...Array.from({ length: 9 }, (_, i) => green(i)),
+        red(
+          `, exception: { owner: "AppSec", granted: "2026-11-25", due: "2026-12-09", reason: "in the next sprint" }`,
+        ),
+      ].join(","),
+    );
     const ok = await checkPrerequisites(withPrr, { root: dir, now });
     expect(ok.ok).toBe(true);
     expect(ok.lines[0]!.text).toContain("90 % green");
     // A new folder: the PRR module of the first is cached by its path.
     const dir2 = dirs.make("rollout-prr-");
     writeFileSync(join(dir2, "here.txt"), "x");
-    prrFile(dir2, [...Array.from({ length: 9 }, (_, i) => green(i)), red(`, exception: { owner: "AppSec", granted: "2026-11-10", due: "2026-11-24", reason: "late" }`)].join(","));
+    prrFile(
+      dir2,
+      [
+        ...Array.from({ length: 9 }, (_, i) => green(i)),
+        red(`, exception: { owner: "AppSec", granted: "2026-11-10", due: "2026-11-24", reason: "late" }`),
+      ].join(","),
+    );
     const expired = await checkPrerequisites(withPrr, { root: dir2, now });
     expect(expired.ok).toBe(false);
     expect(expired.lines.find((l) => !l.ok)?.text).toMatch(/open is red.*expired on 2026-11-24/);
@@ -285,7 +369,10 @@ describe("prerequisites (seed 000)", () => {
 
   it("gamedays: a scenario with no run in the reports folder fails", async () => {
     const dir = dirs.make("rollout-gd-");
-    const r = rolloutSchema.parse({ ...INPUT, prerequisites: { gamedays: { scenarios: ["rollback-drill"], reports: "." } } });
+    const r = rolloutSchema.parse({
+      ...INPUT,
+      prerequisites: { gamedays: { scenarios: ["rollback-drill"], reports: "." } },
+    });
     const out = await checkPrerequisites(r, { root: dir, now });
     expect(out.ok).toBe(false);
     expect(out.lines[0]!.text).toContain("gameday rollback-drill: no run");
@@ -302,7 +389,12 @@ describe("rollout files", () => {
         ...INPUT,
         phases: [
           { ...INPUT.phases[0], traffic: 10 },
-          { ...INPUT.phases[1], name: "P0", traffic: 5, gate: [{ name: "e", promql: "q[$window]", below: 1 }] },
+          {
+            ...INPUT.phases[1],
+            name: "P0",
+            traffic: 5,
+            gate: [{ name: "e", promql: "q[$window]", below: 1 }],
+          },
         ],
         pause: [{ name: "x", promql: "q", probe: "p", above: 1 }],
       })};\n`,
@@ -317,8 +409,17 @@ describe("rollout files", () => {
   });
 
   it("checks the services, probes and data sources it names against the config", () => {
-    const config = { services: [{ name: "copilot", url: "http://127.0.0.1:1", health: "/healthz" }], probes: [], proxies: [], provider: "external" };
-    const problems = checkRollout({ ...INPUT, phases: [{ ...INPUT.phases[0], gate: [{ name: "p", probe: "nope", below: 1 }] }] }, "r.ts", config as never);
+    const config = {
+      services: [{ name: "copilot", url: "http://127.0.0.1:1", health: "/healthz" }],
+      probes: [],
+      proxies: [],
+      provider: "external",
+    };
+    const problems = checkRollout(
+      { ...INPUT, phases: [{ ...INPUT.phases[0], gate: [{ name: "p", probe: "nope", below: 1 }] }] },
+      "r.ts",
+      config as never,
+    );
     expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual(
       expect.arrayContaining([
         'flag.service: unknown service "flags" (known: copilot)',

@@ -10,7 +10,13 @@ import { type LoadedRollout, loadRollout } from "../../rollout/loader.ts";
 import { checkPrerequisites } from "../../rollout/prerequisites.ts";
 import { queryOf } from "../../rollout/readings.ts";
 import { frozenAt, rampSteps, thresholdText } from "../../rollout/rules.ts";
-import { phaseCheckpoints, rampHoldMs, type RolloutProfile, rolloutProfileByName, scaled } from "../../rollout/schedule.ts";
+import {
+  phaseCheckpoints,
+  rampHoldMs,
+  type RolloutProfile,
+  rolloutProfileByName,
+  scaled,
+} from "../../rollout/schedule.ts";
 import type { Criterion, Rollout, Trigger } from "../../rollout/schema.ts";
 import { readRolloutState } from "../../rollout/state.ts";
 import { acquireRunLock } from "../../serve/run-lock.ts";
@@ -35,13 +41,19 @@ function sourceText(c: Criterion | Trigger, profile: RolloutProfile): string {
 function planText(r: Rollout, profile: RolloutProfile): string {
   const out: string[] = [];
   const ci = profile.scale !== 1;
-  const scaledText = (ms: number) => (ci ? ` (${formatDuration(scaled(ms, profile))} in ${profile.name})` : "");
+  const scaledText = (ms: number) =>
+    ci ? ` (${formatDuration(scaled(ms, profile))} in ${profile.name})` : "";
   out.push(`rollout ${r.name}: ${r.title}${r.service ? ` — ${r.service}` : ""}`);
-  out.push(`traffic share: field ${r.flag.field} by ${r.flag.method} ${r.flag.path} on service ${r.flag.service}`);
+  out.push(
+    `traffic share: field ${r.flag.field} by ${r.flag.method} ${r.flag.path} on service ${r.flag.service}`,
+  );
   out.push("");
   out.push("prerequisites (seed 000):");
   const pr = r.prerequisites;
-  if (pr.prr) out.push(`  PRR ${pr.prr.file}: ≥ ${pr.prr.minGreen} % green, every other item time-boxed by a valid exception`);
+  if (pr.prr)
+    out.push(
+      `  PRR ${pr.prr.file}: ≥ ${pr.prr.minGreen} % green, every other item time-boxed by a valid exception`,
+    );
   if (pr.gamedays)
     out.push(
       `  latest gameday PASS in ${pr.gamedays.reports} for ${pr.gamedays.scenarios.join(", ")}${pr.gamedays.withinDays ? ` within ${pr.gamedays.withinDays} days` : ""}${pr.gamedays.profile ? ` (profile ${pr.gamedays.profile})` : ""}`,
@@ -57,7 +69,11 @@ function planText(r: Rollout, profile: RolloutProfile): string {
         p.audience,
         `${p.traffic} %`,
         `${formatDuration(p.minDuration)}${scaledText(p.minDuration)}`,
-        i === 0 ? "—" : rampSteps(r.phases[i - 1]!.traffic, p.traffic, r.ramp).map((s) => `${s} %`).join(" → ") || "—",
+        i === 0
+          ? "—"
+          : rampSteps(r.phases[i - 1]!.traffic, p.traffic, r.ramp)
+              .map((s) => `${s} %`)
+              .join(" → ") || "—",
       ]),
     ),
   );
@@ -85,12 +101,16 @@ function planText(r: Rollout, profile: RolloutProfile): string {
         `  ${t.name} ${thresholdText(t)}${t.for ? ` for ${formatDuration(t.for)}` : ""}${"to" in t && kind.startsWith("rollback") ? ` → ${t.to === "first" ? "first phase" : "previous stable phase"}` : ""}  ← ${sourceText(t, profile)}`,
       );
   }
-  out.push(`a pause longer than ${formatDuration(r.pauseLimit)} becomes a rollback; a failing gate holds at most ${formatDuration(r.holdLimit)}`);
+  out.push(
+    `a pause longer than ${formatDuration(r.pauseLimit)} becomes a rollback; a failing gate holds at most ${formatDuration(r.holdLimit)}`,
+  );
   out.push("");
   out.push(`freeze windows: ${r.freeze.length ? "" : "none"}`);
   const now = Date.now();
   for (const w of r.freeze)
-    out.push(`  ${"from" in w ? `${new Date(w.from).toISOString()} → ${new Date(w.to).toISOString()}` : `cron "${w.cron}" for ${formatDuration(w.duration)}${w.timezone ? ` (${w.timezone})` : ""}`}: ${w.reason}`);
+    out.push(
+      `  ${"from" in w ? `${new Date(w.from).toISOString()} → ${new Date(w.to).toISOString()}` : `cron "${w.cron}" for ${formatDuration(w.duration)}${w.timezone ? ` (${w.timezone})` : ""}`}: ${w.reason}`,
+    );
   const frozen = frozenAt(r.freeze, now);
   if (frozen) out.push(`  in force now: ${frozen.reason} until ${new Date(frozen.until).toISOString()}`);
   out.push("");
@@ -103,11 +123,22 @@ function planText(r: Rollout, profile: RolloutProfile): string {
 function criteriaTable(list: CriterionVerdict[]): string {
   return table(
     ["kind", "criterion", "value", "threshold", "status", "reason"],
-    list.map((c) => [c.role, c.title, c.value === null ? "—" : String(Number(c.value.toPrecision(4))), c.threshold, c.status.toUpperCase(), c.reason]),
+    list.map((c) => [
+      c.role,
+      c.title,
+      c.value === null ? "—" : String(Number(c.value.toPrecision(4))),
+      c.threshold,
+      c.status.toUpperCase(),
+      c.reason,
+    ]),
   );
 }
 
-async function loaded(args: { positionals: string[] }, config: GamedayConfig | undefined, usage: string): Promise<LoadedRollout> {
+async function loaded(
+  args: { positionals: string[] },
+  config: GamedayConfig | undefined,
+  usage: string,
+): Promise<LoadedRollout> {
   const file = args.positionals[1];
   if (!file) throw new UsageError(`name a rollout file (rollouts/<name>.ts)\nusage: gameday ${usage}`);
   return loadRollout(file, config);
@@ -116,7 +147,10 @@ async function loaded(args: { positionals: string[] }, config: GamedayConfig | u
 function phaseIndex(r: Rollout, name: string | undefined, option: string): number | undefined {
   if (name === undefined) return undefined;
   const i = r.phases.findIndex((p) => p.name === name);
-  if (i < 0) throw new UsageError(`${option} ${name}: no such phase (known: ${r.phases.map((p) => p.name).join(", ")})`);
+  if (i < 0)
+    throw new UsageError(
+      `${option} ${name}: no such phase (known: ${r.phases.map((p) => p.name).join(", ")})`,
+    );
   return i;
 }
 
@@ -197,7 +231,9 @@ the environment unreachable, or another gameday run holds the reports folder; 13
     const action = args.positionals[0];
     if (action === "serve") return rolloutServe(args);
     if (action !== "plan" && action !== "check" && action !== "advance")
-      throw new UsageError(`rollout needs plan, check, advance or serve${action ? ` (got "${action}")` : ""}`);
+      throw new UsageError(
+        `rollout needs plan, check, advance or serve${action ? ` (got "${action}")` : ""}`,
+      );
     const profile = rolloutProfileByName(str(args, "profile") ?? "real");
     const config = await configFrom(str(args, "config"));
     if (action === "plan") {
@@ -212,17 +248,45 @@ the environment unreachable, or another gameday run holds the reports folder; 13
       const progress = createProgress({ quiet: true });
       const explicit = phaseIndex(rollout, str(args, "phase"), "--phase");
       const saved = readRolloutState(reportsDir, rollout.name);
-      const index = explicit ?? (saved ? Math.max(0, rollout.phases.findIndex((p) => p.name === saved.phase)) : 0);
+      const index =
+        explicit ??
+        (saved
+          ? Math.max(
+              0,
+              rollout.phases.findIndex((p) => p.name === saved.phase),
+            )
+          : 0);
       const targets = await checkTargets(config, progress);
       const prerequisites = await checkPrerequisites(rollout, { root: process.cwd() });
-      const out = await evaluatePhase({ rollout, phaseIndex: index, ctx: { config: targets, profile }, prerequisites });
+      const out = await evaluatePhase({
+        rollout,
+        phaseIndex: index,
+        ctx: { config: targets, profile },
+        prerequisites,
+      });
       const e = out.evaluation;
       const next = recommendations(rollout, index, e);
       const phase = rollout.phases[index]!;
       if (flag(args, "json"))
-        console.log(JSON.stringify({ rollout: rollout.name, phase: phase.name, traffic: phase.traffic, ...e, prerequisites, recommendations: next, unreachable: out.unreachable }, null, 2));
+        console.log(
+          JSON.stringify(
+            {
+              rollout: rollout.name,
+              phase: phase.name,
+              traffic: phase.traffic,
+              ...e,
+              prerequisites,
+              recommendations: next,
+              unreachable: out.unreachable,
+            },
+            null,
+            2,
+          ),
+        );
       else {
-        console.log(`rollout ${rollout.name} ${phase.name} (${phase.traffic} %) — checked ${new Date(out.at).toISOString()}`);
+        console.log(
+          `rollout ${rollout.name} ${phase.name} (${phase.traffic} %) — checked ${new Date(out.at).toISOString()}`,
+        );
         for (const l of prerequisites.lines) console.log(`prerequisite ${l.ok ? "ok " : "NOT"} ${l.text}`);
         console.log(criteriaTable(e.criteria));
         console.log(`\n${e.decision}`);
@@ -238,7 +302,8 @@ the environment unreachable, or another gameday run holds the reports folder; 13
     const from = str(args, "from");
     phaseIndex(rollout, from, "--from");
     const defects = (args.values.defect as string[] | undefined) ?? [];
-    if (defects.length && config.provider !== "reference") throw new UsageError("--defect works with the reference stack only");
+    if (defects.length && config.provider !== "reference")
+      throw new UsageError("--defect works with the reference stack only");
     const progress = createProgress({ quiet: flag(args, "quiet") });
     const lock = acquireRunLock(reportsDir, {
       by: userInfo().username,
@@ -275,10 +340,17 @@ the environment unreachable, or another gameday run holds the reports folder; 13
       console.log(
         table(
           ["phase", "traffic", "outcome", "checkpoints"],
-          r.phases.map((p) => [p.name, `${p.traffic} %`, p.outcome, String(r.checkpoints.filter((c) => c.phase === p.name).length)]),
+          r.phases.map((p) => [
+            p.name,
+            `${p.traffic} %`,
+            p.outcome,
+            String(r.checkpoints.filter((c) => c.phase === p.name).length),
+          ]),
         ),
       );
-      console.log(`\nrollout ${r.rollout} run ${r.runId}: ${r.outcome} at ${r.endPhase} (${r.share} %), stable ${r.stablePhase} — reports in ${outcome.runDir}`);
+      console.log(
+        `\nrollout ${r.rollout} run ${r.runId}: ${r.outcome} at ${r.endPhase} (${r.share} %), stable ${r.stablePhase} — reports in ${outcome.runDir}`,
+      );
       for (const e of r.errors) console.error(`error: ${e}`);
       return outcome.exitCode;
     } finally {

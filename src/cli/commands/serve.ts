@@ -4,6 +4,8 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createProgress, type Progress } from "../../engine/progress.ts";
 import { isLoopback, splitHostPort } from "../../env/hosts.ts";
+import { GATE_CHECKPOINT_PATH, loadGateRollouts } from "../../rollout/gate-api.ts";
+import type { LoadedRollout } from "../../rollout/loader.ts";
 import type { GamedayConfig } from "../../scenario/config.ts";
 import { EventHub } from "../../serve/event-hub.ts";
 import { createNotifier, type Notifier } from "../../serve/notify.ts";
@@ -57,10 +59,12 @@ interface ConsoleOptions {
   notifier?: Notifier;
   scheduler?: () => Scheduler | undefined;
   canStart?: boolean;
+  /** What the gate-checkpoint route answers for (the config's `rollouts`, loaded at start). */
+  rollouts?: readonly LoadedRollout[];
 }
 
 /** --listen and --token checked before anything starts: a wrong one is exit 2, not a refusal at bind. */
-function listenOptions(
+export function listenOptions(
   listen: string,
   token: string | undefined,
   from: string,
@@ -103,6 +107,7 @@ async function startConsole(o: ConsoleOptions): Promise<RunConsole & { hub: Even
     history: o.config.history,
     schedules: () => o.scheduler?.()?.states() ?? [],
     canStart: o.canStart ?? false,
+    rollouts: o.rollouts,
   }).catch((err: Error) => {
     hub.close();
     throw err;
@@ -154,12 +159,13 @@ Options:
                 127.0.0.1:8090); anywhere but loopback needs a token
   --token T     bearer token for the API (default: $GAMEDAY_SERVE_TOKEN, then serve.token);
                 the console asks for it once and keeps it for the browser tab
-  --config F    config with schedules, notify.webhooks and serve (default ${DEFAULT_CONFIG})
+  --config F    config with schedules, notify.webhooks, serve and rollouts (default ${DEFAULT_CONFIG});
+                the config's rollouts are what POST /api/v1/system/gate-checkpoint answers for
   --out DIR     reports folder (default: the config's reportsDir)
 
 Exit codes: 0 stopped by a signal after cleanup, 2 invalid config or options (also a
-schedule whose scenarios do not load, a non-loopback --listen without a token), 3 cannot
-listen (address in use).`,
+schedule whose scenarios do not load, a rollout of the config's rollouts that does not load,
+a non-loopback --listen without a token), 3 cannot listen (address in use).`,
   options: {
     listen: { type: "string" },
     token: { type: "string" },
@@ -173,6 +179,12 @@ listen (address in use).`,
     const config = await configFrom(configFile);
     if (!config) throw new UsageError(`no config: pass --config F or create ${DEFAULT_CONFIG}`);
     const reportsDir = resolve(str(args, "out") ?? config.reportsDir);
+    const configDir = configDirOf(configFile);
+    // Before listening: a rollout that does not load is exit 2, not a 500 at the first checkpoint.
+    const rollouts = await loadGateRollouts(
+      config.rollouts.map((p) => resolve(configDir, p)),
+      config,
+    );
     mkdirSync(reportsDir, { recursive: true });
     const progress = createProgress();
     const notifier = createNotifier(config.notify.webhooks, {
@@ -186,13 +198,14 @@ listen (address in use).`,
     let scheduler: Scheduler | undefined;
     const ui = await startConsole({
       config,
-      configDir: configDirOf(configFile),
+      configDir,
       reportsDir,
       ...consoleAddress(args, config),
       progress,
       notifier,
       scheduler: () => scheduler,
       canStart: true,
+      rollouts,
     });
     // A schedule naming a scenario that does not load would only fail at its first fire, maybe at night.
     for (const [i, schedule] of config.schedules.entries()) {
@@ -238,6 +251,10 @@ listen (address in use).`,
     progress.event(
       `gameday serve: console and API on ${ui.url}/ — ${config.schedules.length} schedule${config.schedules.length === 1 ? "" : "s"}${next?.nextAt ? ` (next: ${next.name} at ${new Date(next.nextAt).toISOString()})` : ""}; reports in ${reportsDir}`,
     );
+    if (rollouts.length)
+      progress.event(
+        `gate checkpoints: POST ${ui.url}${GATE_CHECKPOINT_PATH} for ${rollouts.map((r) => `${r.rollout.name} (${r.rollout.phases.map((p) => p.name).join(", ")})`).join("; ")}`,
+      );
     let guard: ReturnType<typeof guardSignals> | undefined;
     const stopped = new Promise<NodeJS.Signals>((resolveStop) => {
       guard = guardSignals({
