@@ -40,6 +40,7 @@ import { ROLLOUT_RESULT_SCHEMA } from "./result.ts";
 import { rampSteps, rollbackPhase } from "./rules.ts";
 import {
   applyRolloutProfile,
+  formatRolloutDuration,
   phaseCheckpoints,
   rampHoldMs,
   type RolloutProfile,
@@ -263,9 +264,13 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
         },
         out.at,
       );
-      const failing = e.criteria.filter((x) => x.status !== "pass" && x.status !== "clear").length;
+      const notGreen = e.criteria
+        .filter((x) => x.status !== "pass" && x.status !== "clear")
+        .map((x) => `${x.name} ${x.status}`);
+      const failing = notGreen.length;
       say(
-        `${phase.name} ${share} % checkpoint ${c.label}: ${e.decision}${failing ? ` (${failing} not green)` : ""}${e.decision === "HOLD" && c.final ? ` — ${e.reasons[0]}` : ""}`,
+        // Before the gate, HOLD only means the phase goes on; say so unless something is off.
+        `${phase.name} ${share} % checkpoint ${c.label}: ${!c.final && e.decision === "HOLD" ? (failing ? "continue, watch" : "continue") : e.decision}${failing ? ` (${failing} not green: ${notGreen.join(", ")})` : ""}${e.decision === "HOLD" && c.final ? ` — ${e.reasons[0]}` : ""}`,
       );
       return e;
     };
@@ -340,7 +345,7 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
             kind: "rollback",
             to: "previous",
             reasons: [
-              `paused ${formatDuration(pausedMs)}, past pauseLimit ${formatDuration(r.pauseLimit)} (scaled ${formatDuration(limit)}): ${e.reasons[0] ?? ""}`,
+              `paused ${formatDuration(pausedMs)}, past pauseLimit ${formatRolloutDuration(r.pauseLimit)} (scaled ${formatDuration(limit)}): ${e.reasons[0] ?? ""}`,
             ],
           };
       }
@@ -388,7 +393,7 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
             plannedAtMs: cp.atMs,
             final: cp.final,
             gate: true,
-            reason: `${phase.name} continues: ${cp.label} of ${formatDuration(phase.minDuration)}`,
+            reason: `${phase.name} continues: ${cp.label} of ${formatRolloutDuration(phase.minDuration)}`,
           });
           if (e.decision === "ROLLBACK")
             return { kind: "rollback", to: e.rollbackTo ?? "previous", reasons: e.reasons };
@@ -416,7 +421,7 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
     for (current = startIndex; current < r.phases.length; current++) {
       const phase = r.phases[current]!;
       say(
-        `▶ ${phase.name} ${phase.title}: ${phase.traffic} % (${phase.audience}), at least ${formatDuration(phase.minDuration)}`,
+        `▶ ${phase.name} ${phase.title}: ${phase.traffic} % (${phase.audience}), at least ${formatRolloutDuration(phase.minDuration)}`,
       );
       const end = await runPhase(current);
       phases[current]!.endedAt = Date.now();
@@ -442,7 +447,7 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
         outcome = lastUnreachable.length ? "ERROR" : "HELD";
         if (lastUnreachable.length) errors.push(...lastUnreachable.map((u) => `unreachable: ${u}`));
         decideLine(phase.name, "HOLD", [
-          `gate still failing after holdLimit ${formatDuration(r.holdLimit)}`,
+          `gate still failing after holdLimit ${formatRolloutDuration(r.holdLimit)}`,
           ...end.reasons,
         ]);
         break;

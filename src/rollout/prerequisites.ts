@@ -2,7 +2,7 @@
 // green with every other item time-boxed by a valid exception (≤ 14 days, not expired), and the
 // latest gameday of each listed scenario passed. Reuses the PRR's own checks and evidence rules.
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { describeRun, listRuns, pickEvidence } from "../prr/gameday-evidence.ts";
 import { prrCheck } from "../prr/index.ts";
 import type { PrerequisiteResult } from "./decision.ts";
@@ -53,7 +53,8 @@ export async function checkPrerequisites(
         text: `no gameday reports folder ${g.reports}: the listed scenarios have no run`,
       });
     else {
-      const runs = listRuns(o.root, g.reports);
+      // listRuns joins its two arguments: an absolute reports folder is made relative to the root.
+      const runs = listRuns(o.root, relative(o.root, resolve(o.root, g.reports)) || ".");
       for (const scenario of g.scenarios) {
         const pick = pickEvidence(runs, scenario, { strict: true, profile: g.profile });
         if (pick.kind === "none") {

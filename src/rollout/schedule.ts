@@ -51,6 +51,11 @@ export function promDuration(ms: number): string {
   return `${Math.max(1, Math.round(ms))}ms`;
 }
 
+/** Rollout time as launch plans write it: whole days as "3d", the rest as "36h", "15m". */
+export function formatRolloutDuration(ms: number): string {
+  return ms >= 86_400_000 && ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : formatDuration(ms);
+}
+
 export interface Checkpoint {
   /** The offset as planned in real time, e.g. "15m"; the gate is "gate (3d)". */
   label: string;
@@ -76,7 +81,7 @@ export function phaseCheckpoints(phase: Phase, r: Rollout, p: RolloutProfile): C
     const atMs = Math.max(scaled(offsetMs, p), prev + p.minIntervalMs);
     prev = atMs;
     return {
-      label: final ? `gate (${formatDuration(offsetMs)})` : formatDuration(offsetMs),
+      label: final ? `gate (${formatRolloutDuration(offsetMs)})` : formatRolloutDuration(offsetMs),
       offsetMs,
       atMs,
       final,

@@ -1,17 +1,44 @@
-// `gameday report`, `keygen`, `sign`, `verify`: turn a run folder into reports and make them tamper-evident.
+// `gameday report`, `keygen`, `sign`, `verify`: turn a run or rollout folder into reports and make
+// them tamper-evident.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { RESULT_FILE, renderReports } from "../../report/index.ts";
-import { keygen, ROLES, type Role, SignInputError, signRun, verifyRun } from "../../sign/index.ts";
+import { renderRolloutReports } from "../../rollout/report.ts";
+import { ROLLOUT_RESULT_FILE } from "../../rollout/result.ts";
+import { ROLLOUT_PREDICATE_TYPE, signRollout, verifyRollout } from "../../rollout/sign.ts";
+import {
+  keygen,
+  REPORT_PREDICATE_TYPE,
+  ROLES,
+  type Role,
+  SignInputError,
+  signRun,
+  verifyRun,
+} from "../../sign/index.ts";
 import { type Command, str } from "../command.ts";
 import { EXIT, UsageError } from "../exit-codes.ts";
 
-function runDirArg(positionals: string[], usage: string): string {
+/** What `gameday run` (result.json) or `gameday rollout advance` (rollout.json) left in reports/<run-id>. */
+interface ReportFolder {
+  kind: "run" | "rollout";
+  dir: string;
+}
+
+function folderArg(positionals: string[], usage: string): ReportFolder {
   const [dir] = positionals;
-  if (!dir) throw new UsageError(`name a run folder (reports/<run-id>)\nusage: gameday ${usage}`);
-  if (!existsSync(join(dir, RESULT_FILE)))
-    throw new UsageError(`${dir} is not a run folder: it has no ${RESULT_FILE}`);
-  return dir;
+  if (!dir) throw new UsageError(`name a run or rollout folder (reports/<run-id>)\nusage: gameday ${usage}`);
+  const run = existsSync(join(dir, RESULT_FILE));
+  const rollout = existsSync(join(dir, ROLLOUT_RESULT_FILE));
+  // Both would make it ambiguous which predicate a signature attests to.
+  if (run && rollout)
+    throw new UsageError(
+      `${dir} holds both ${RESULT_FILE} and ${ROLLOUT_RESULT_FILE}: a folder is either a run or a rollout`,
+    );
+  if (run) return { kind: "run", dir };
+  if (rollout) return { kind: "rollout", dir };
+  throw new UsageError(
+    `${dir} is not a run folder: it has no ${RESULT_FILE} (nor a rollout folder: it has no ${ROLLOUT_RESULT_FILE})`,
+  );
 }
 
 const REQUIRE_NEEDS_TRUST =
@@ -42,18 +69,25 @@ export function parseRoles(value: string | undefined): Role[] | undefined {
 
 export const reportCommand: Command = {
   name: "report",
-  summary: "re-render a run's reports from its result.json and journal",
-  usage: "report <run-dir> [--templates DIR]",
-  help: `Writes gameday_report.md, report.html, junit.xml, rollback.md and ic-update.md into the run
-folder from result.json and journal.jsonl. A run already renders them; use this after changing
-templates. Re-rendering changes report bytes, so sign after rendering.
+  summary: "re-render a run's or a rollout's reports from its result and journal",
+  usage: "report <run-dir|rollout-dir> [--templates DIR]",
+  help: `A run folder (result.json): writes gameday_report.md, report.html, junit.xml, rollback.md and
+ic-update.md from result.json and journal.jsonl.
+A rollout folder (rollout.json, from gameday rollout advance): writes rollout_report.md and
+rollout_report.html from rollout.json and journal.jsonl.
+A run or rollout already renders them; use this after changing templates. Re-rendering changes
+report bytes, so sign after rendering.
 
 Options:
   --templates DIR   a folder of .hbs files overriding bundled templates by name`,
   options: { templates: { type: "string" } },
   async run(args) {
-    const dir = runDirArg(args.positionals, reportCommand.usage);
-    const files = await renderReports(dir, { templatesDir: str(args, "templates") });
+    const { kind, dir } = folderArg(args.positionals, reportCommand.usage);
+    const templatesDir = str(args, "templates");
+    const files =
+      kind === "run"
+        ? await renderReports(dir, { templatesDir })
+        : renderRolloutReports(dir, { templatesDir });
     for (const f of files) console.log(`wrote ${f}`);
     return EXIT.ok;
   },
@@ -85,21 +119,24 @@ Options:
 
 export const signCommand: Command = {
   name: "sign",
-  summary: "sign a run's reports for one role (sre, security, product, platform)",
-  usage: "sign <run-dir> --role R --key FILE",
+  summary: "sign a run's or a rollout's reports for one role (sre, security, product, platform)",
+  usage: "sign <run-dir|rollout-dir> --role R --key FILE",
   help: `Adds a DSSE envelope (in-toto Statement v1 whose subjects are the sha256 digests of every
-file in the run folder) signed with Ed25519 to <run-dir>/attestation.dsse.json, one per role.
+file in the folder) signed with Ed25519 to <dir>/attestation.dsse.json, one per role.
+A run folder (result.json) is signed with predicate type ${REPORT_PREDICATE_TYPE}, a rollout
+folder (rollout.json) with ${ROLLOUT_PREDICATE_TYPE}, so neither passes for the other.
 
 Options:
   --role R     ${ROLES.join(" | ")}
   --key FILE   PEM private key (gameday keygen)`,
   options: { role: { type: "string" }, key: { type: "string" } },
   async run(args) {
-    const dir = runDirArg(args.positionals, signCommand.usage);
+    const { kind, dir } = folderArg(args.positionals, signCommand.usage);
     const role = parseRole(str(args, "role"));
     const keyFile = str(args, "key");
     if (!keyFile) throw new UsageError("--key FILE is required");
-    const out = await signingInput(() => signRun(dir, { role, keyFile }));
+    const sign = kind === "run" ? signRun : signRollout;
+    const out = await signingInput(() => sign(dir, { role, keyFile }));
     console.log(
       `signed ${out.subjects.length} files as ${out.role} (keyid ${out.keyid}) → ${out.attestation}`,
     );
@@ -109,11 +146,12 @@ Options:
 
 export const verifyCommand: Command = {
   name: "verify",
-  summary: "verify every signature and digest of a signed run",
-  usage: "verify <run-dir> [--require sre,security,product,platform --trust DIR]",
+  summary: "verify every signature and digest of a signed run or rollout",
+  usage: "verify <run-dir|rollout-dir> [--require sre,security,product,platform --trust DIR]",
   help: `Checks every signature in attestation.dsse.json, every subject digest against the files in
 the folder (a changed, added or removed byte fails), and that each required role signed with
-its own key (separation of duties: one key holding two required roles fails).
+its own key (separation of duties: one key holding two required roles fails). A run folder
+(result.json) needs run signatures, a rollout folder (rollout.json) rollout signatures.
 Exit 0 when valid, 1 when not, naming every reason.
 
 Who signed is only known with --trust: without it each signature is checked against the public
@@ -127,11 +165,11 @@ Options:
                     signatures by other keys fail, and so does a private key in it`,
   options: { require: { type: "string" }, trust: { type: "string" } },
   async run(args) {
-    const dir = runDirArg(args.positionals, verifyCommand.usage);
+    const { kind, dir } = folderArg(args.positionals, verifyCommand.usage);
     const require = parseRoles(str(args, "require"));
     const trustDir = str(args, "trust");
     if (require && !trustDir) throw new UsageError(REQUIRE_NEEDS_TRUST);
-    const out = verifyRun(dir, { require, trustDir });
+    const out = (kind === "run" ? verifyRun : verifyRollout)(dir, { require, trustDir });
     for (const s of out.signatures) console.log(`${s.ok ? "ok  " : "BAD "} ${s.role.padEnd(9)} ${s.keyid}`);
     for (const p of out.problems) console.error(`problem: ${p}`);
     if (!out.trusted) console.error(`WARNING: ${UNTRUSTED}`);

@@ -11,6 +11,7 @@ import { checkPrerequisites } from "../../rollout/prerequisites.ts";
 import { queryOf } from "../../rollout/readings.ts";
 import { frozenAt, rampSteps, thresholdText } from "../../rollout/rules.ts";
 import {
+  formatRolloutDuration,
   phaseCheckpoints,
   rampHoldMs,
   type RolloutProfile,
@@ -68,7 +69,7 @@ function planText(r: Rollout, profile: RolloutProfile): string {
         p.title,
         p.audience,
         `${p.traffic} %`,
-        `${formatDuration(p.minDuration)}${scaledText(p.minDuration)}`,
+        `${formatRolloutDuration(p.minDuration)}${scaledText(p.minDuration)}`,
         i === 0
           ? "—"
           : rampSteps(r.phases[i - 1]!.traffic, p.traffic, r.ramp)
@@ -102,7 +103,7 @@ function planText(r: Rollout, profile: RolloutProfile): string {
       );
   }
   out.push(
-    `a pause longer than ${formatDuration(r.pauseLimit)} becomes a rollback; a failing gate holds at most ${formatDuration(r.holdLimit)}`,
+    `a pause longer than ${formatRolloutDuration(r.pauseLimit)} becomes a rollback; a failing gate holds at most ${formatRolloutDuration(r.holdLimit)}`,
   );
   out.push("");
   out.push(`freeze windows: ${r.freeze.length ? "" : "none"}`);
