@@ -194,14 +194,6 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
     share = before ?? 0;
     shares.push({ t: Date.now(), share, why: "start" });
     say(`${r.flag.service} ${r.flag.field} is ${before ?? "unset (taken as 0)"} %`);
-    if (r.load)
-      load = startBackgroundLoad(r.load, {
-        config: cfg,
-        store,
-        outDir: join(runDir, "load"),
-        journal,
-        scenario: r.name,
-      });
 
     const setShare = async (to: number, phaseIndex: number, why: "start" | "ramp" | "rollback") => {
       const phase = r.phases[phaseIndex]!;
@@ -214,6 +206,22 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
       journal.sync();
       say(`${phase.name} share ${from} % → ${to} % (${why})`);
     };
+
+    // A rollout resuming below the service's share cuts exposure at once, before it drives any
+    // traffic; services apply flags asynchronously (the reference copilot re-reads them every
+    // 500 ms), so the load waits a moment after such a cut.
+    if (share > r.phases[startIndex]!.traffic) {
+      await setShare(r.phases[startIndex]!.traffic, startIndex, "start");
+      if (r.load) await delay(1_000, o.signal);
+    }
+    if (r.load)
+      load = startBackgroundLoad(r.load, {
+        config: cfg,
+        store,
+        outDir: join(runDir, "load"),
+        journal,
+        scenario: r.name,
+      });
 
     const check = async (
       i: number,

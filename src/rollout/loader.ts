@@ -1,5 +1,6 @@
 // Loads rollout files (rollouts/*.ts) and validates them like scenarios: every problem at once, as
 // `file: path: message`, and the services they name checked against the config.
+import { existsSync, statSync } from "node:fs";
 import { targetsView } from "../env/reference-targets.ts";
 import type { GamedayConfig } from "../scenario/config.ts";
 import { type Problem, problemsFromZod, ValidationError } from "../scenario/errors.ts";
@@ -71,6 +72,8 @@ function configProblems(r: Rollout, config: GamedayConfig, file: string): Proble
 
 /** Loads and validates one rollout file; a bad one is a ValidationError (exit 2) listing every problem. */
 export async function loadRollout(file: string, config?: GamedayConfig): Promise<LoadedRollout> {
+  if (!existsSync(file) || !statSync(file).isFile())
+    throw new ValidationError([{ file, path: "", message: "no such rollout file" }]);
   const value = await importDefault(file, "export default defineRollout({...})");
   const problems = checkRollout(value, file, config);
   if (problems.length) throw new ValidationError(problems);

@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { rolloutSchema } from "../../src/rollout/schema.ts";
 import { phaseCheckpoints, ROLLOUT_PROFILES } from "../../src/rollout/schedule.ts";
-import { spawnGameday } from "../gameday-child.ts";
+import { environmentPidFile } from "../../src/env/environment.ts";
+import { alive } from "../../src/env/process.ts";
+import { spawnGameday, waitFor } from "../gameday-child.ts";
 import {
   eventsOf,
   groundTruth,
@@ -145,4 +147,56 @@ describe("gameday rollout advance (reference stack, ci profile)", () => {
     expect(existsSync(join(out, "rollouts"))).toBe(false);
     expect(child.output()).toContain("NOT_READY");
   }, 60_000);
+
+  it("SIGTERM mid-phase: exit 130, INTERRUPTED with its reports, every process of the stack gone, resumable there", async () => {
+    const prr = writeReadyPrr(work);
+    const file = writeTestRollout(work, `prerequisites: { prr: { file: ${JSON.stringify(prr)} } }`);
+    const out = join(work, "interrupted");
+    const child = spawnGameday(
+      [
+        "rollout",
+        "advance",
+        file,
+        "--profile",
+        "ci",
+        "--out",
+        out,
+        "--config",
+        join(root, "gameday.config.ts"),
+      ],
+      { cwd: work },
+    );
+    const runDir = await waitFor("the run folder", () => runFolder(out), {
+      ms: 30_000,
+      context: child.output,
+    });
+    await waitFor(
+      "P0's second checkpoint",
+      () =>
+        eventsOf(journalOf(runDir), "rollout.checkpoint").find((c) => c.phase === "P0" && c.label === "30m"),
+      { ms: 60_000, context: child.output },
+    );
+    const pids = Object.values(
+      JSON.parse(readFileSync(environmentPidFile(runDir), "utf8")) as Record<string, unknown>,
+    )
+      .map((p) => (typeof p === "number" ? p : (p as { pid?: number }).pid))
+      .filter((p): p is number => typeof p === "number");
+    expect(pids.length).toBeGreaterThan(3);
+    child.child.kill("SIGTERM");
+    expect(await child.exited, child.output()).toBe(130);
+    const result = rolloutResult(runDir);
+    expect(result.outcome).toBe("INTERRUPTED");
+    expect(result.phases[0]!.outcome).toBe("interrupted");
+    expect(existsSync(join(runDir, "rollout_report.md"))).toBe(true);
+    expect(eventsOf(journalOf(runDir), "rollout.end")[0]).toMatchObject({
+      outcome: "INTERRUPTED",
+      exitCode: 130,
+    });
+    expect(
+      pids.filter((p) => alive(p)),
+      "no process of the rollout's environment is left",
+    ).toEqual([]);
+    const state = JSON.parse(readFileSync(join(out, "rollouts", "retrieval-v2.state.json"), "utf8"));
+    expect(state).toMatchObject({ phase: "P0", outcome: "INTERRUPTED" });
+  }, 120_000);
 });
