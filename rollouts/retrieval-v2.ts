@@ -130,6 +130,8 @@ export default defineRollout({
     // Seed 000: no exposure steps over the year-end change freeze; security hotfixes go through the IC.
     { from: "2026-12-23T00:00:00Z", to: "2027-01-04T00:00:00Z", reason: "year-end change freeze" },
   ],
+  // Healthy, for the rollback runbook's wait-healthy step: seed 000's SLO gates over the load.
+  steadyState: { p95Ms: 1200, errorRate: 0.01, sustain: "60s" },
   runbooks: {
     pause: [
       {

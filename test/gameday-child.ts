@@ -60,3 +60,27 @@ export async function waitFor<T>(
     await new Promise((done) => setTimeout(done, 100));
   }
 }
+
+/**
+ * Children of one test file, spawned without GAMEDAY_SERVE_TOKEN from the caller's shell (the
+ * token cases decide the token themselves); `stopAll` in afterAll stops any still running.
+ */
+export function serveChildren(): {
+  spawn(args: string[], cwd: string): GamedayChild;
+  stopAll(): Promise<void>;
+} {
+  const children = new Set<GamedayChild>();
+  const env = { ...process.env };
+  delete env.GAMEDAY_SERVE_TOKEN;
+  return {
+    spawn(args, cwd) {
+      const c = spawnGameday(args, { cwd, env });
+      children.add(c);
+      void c.exited.then(() => children.delete(c));
+      return c;
+    },
+    async stopAll() {
+      await Promise.all([...children].map((c) => c.stop()));
+    },
+  };
+}

@@ -77,3 +77,28 @@ export interface TruthEvent {
 export function groundTruth(runDir: string): TruthEvent[] {
   return JSON.parse(readFileSync(join(runDir, "ground-truth.json"), "utf8")) as TruthEvent[];
 }
+
+/** The test rollout with a ready PRR as its only prerequisite, plus `overrides`. */
+export function readyRollout(dir: string, overrides = ""): string {
+  const prr = writeReadyPrr(dir);
+  return writeTestRollout(
+    dir,
+    `prerequisites: { prr: { file: ${JSON.stringify(prr)} } }${overrides ? `, ${overrides}` : ""}`,
+  );
+}
+
+/** `gameday rollout advance` in the ci profile on the bundled config's reference stack. */
+export function advanceArgs(file: string, out: string, extra: string[] = []): string[] {
+  return [
+    "rollout",
+    "advance",
+    file,
+    "--profile",
+    "ci",
+    "--out",
+    out,
+    "--config",
+    join(root, "gameday.config.ts"),
+    ...extra,
+  ];
+}

@@ -11,6 +11,7 @@ import { delay } from "../engine/clock.ts";
 import { failureClassifier } from "../engine/failures.ts";
 import { Journal } from "../engine/journal.ts";
 import type { Progress } from "../engine/progress.ts";
+import { writeResolvedConfig } from "../engine/resolved-config.ts";
 import { newRunId } from "../engine/run-id.ts";
 import { trackStartedEnvironment } from "../engine/run.ts";
 import { executeRunbook } from "../engine/runbook.ts";
@@ -163,6 +164,10 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
       share,
     });
     say(`rollout ${r.name} run ${runId} (${o.profile.name} profile) → ${runDir}`);
+    if (state)
+      say(
+        `resuming at ${startName}: the last advance (${state.runId}) ended ${state.outcome} at ${state.phase}, stable ${state.stablePhase} (--from PHASE starts elsewhere)`,
+      );
     prerequisites = await checkPrerequisites(r, { root: o.root });
     if (!prerequisites.ok && o.waive)
       prerequisites = {
@@ -189,7 +194,7 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
       env = await provideEnvironment(o.config, { runDir, receiverUrl: receiver.url, defects: o.defects });
     }
     const cfg = env.config;
-    writeFileSync(join(runDir, "resolved-config.json"), `${JSON.stringify(cfg, null, 2)}\n`);
+    writeResolvedConfig(runDir, cfg);
     const before = await readShare(cfg, r, o.signal);
     share = before ?? 0;
     shares.push({ t: Date.now(), share, why: "start" });
@@ -305,7 +310,7 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
           scenario: r.name,
           config: cfg,
           store,
-          steadyState: { sustain: 5_000 },
+          steadyState: r.steadyState,
           isFailure: failureClassifier(r.load?.failOn ?? ["5xx", "429", "network"]),
           alerts: book,
           journal,

@@ -4,6 +4,7 @@
 // so a compressed checkpoint still sees fresh scrapes and a PromQL window still holds samples.
 import { UsageError } from "../cli/exit-codes.ts";
 import { formatDuration } from "../scenario/duration.ts";
+import { PROFILES } from "../scenario/profile.ts";
 import type { Phase, Rollout } from "./schema.ts";
 
 export interface RolloutProfile {
@@ -14,13 +15,24 @@ export interface RolloutProfile {
   minIntervalMs: number;
   /** Least `$window` a query gets, after scaling (rate() needs a few scrapes). */
   minWindowMs: number;
+  /**
+   * Runbook steps are operational work on a clock of minutes, not days: their waits are compressed
+   * like a drill's in the scenario profile of the same name.
+   */
+  runbookScale: number;
 }
 
 export const ROLLOUT_PROFILES: Record<string, RolloutProfile> = {
-  real: { name: "real", scale: 1, minIntervalMs: 0, minWindowMs: 0 },
+  real: { name: "real", scale: 1, minIntervalMs: 0, minWindowMs: 0, runbookScale: 1 },
   // A day of rollout is 3 s: the bundled P0 → P4 plan (22 days of phases) takes about two minutes.
   // Prometheus scrapes and evaluates rules every 1 s in the reference stack, hence the floors.
-  ci: { name: "ci", scale: 1 / 28_800, minIntervalMs: 1_000, minWindowMs: 3_000 },
+  ci: {
+    name: "ci",
+    scale: 1 / 28_800,
+    minIntervalMs: 1_000,
+    minWindowMs: 3_000,
+    runbookScale: PROFILES.ci!.scale,
+  },
 };
 
 export function rolloutProfileByName(name: string): RolloutProfile {
@@ -51,9 +63,10 @@ export function promDuration(ms: number): string {
   return `${Math.max(1, Math.round(ms))}ms`;
 }
 
-/** Rollout time as launch plans write it: whole days as "3d", the rest as "36h", "15m". */
+/** Rollout time as launch plans write it: "3d" for whole days from two on, else "24h", "36h", "15m". */
 export function formatRolloutDuration(ms: number): string {
-  return ms >= 86_400_000 && ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : formatDuration(ms);
+  const day = 86_400_000;
+  return ms >= 2 * day && ms % day === 0 ? `${ms / day}d` : formatDuration(ms);
 }
 
 export interface Checkpoint {
@@ -95,19 +108,20 @@ export function rampHoldMs(r: Rollout, p: RolloutProfile): number {
 }
 
 /**
- * The rollout as it runs under the profile: trigger `for` and runbook waits compressed like the
- * checkpoints (with the same floor), so a sustained trigger still needs two checks to fire.
- * Phase durations and windows are scaled where they are used.
+ * The rollout as it runs under the profile: trigger `for` compressed like the checkpoints (with the
+ * same floor), so a sustained trigger still needs two checks to fire; runbook waits and the steady
+ * state's sustain compressed like a drill's. Phase durations and windows are scaled where used.
  */
 export function applyRolloutProfile(r: Rollout, p: RolloutProfile): Rollout {
   if (p.scale === 1) return r;
   const sustain = (ms: number) => (ms === 0 ? 0 : scaled(ms, p));
+  const drill = (ms: number) => Math.max(1, Math.round(ms * p.runbookScale));
   const steps = (list: Rollout["runbooks"]["pause"]) =>
     list.map((st) => ({
       ...st,
       actions: st.actions.map((a) =>
         a.kind === "wait-healthy" || a.kind === "check-cost" || a.kind === "alerts-cleared"
-          ? { ...a, within: scaled(a.within, p) }
+          ? { ...a, within: drill(a.within) }
           : a,
       ),
     }));
@@ -116,5 +130,6 @@ export function applyRolloutProfile(r: Rollout, p: RolloutProfile): Rollout {
     pause: r.pause.map((t) => ({ ...t, for: sustain(t.for) })),
     rollback: r.rollback.map((t) => ({ ...t, for: sustain(t.for) })),
     runbooks: { pause: steps(r.runbooks.pause), rollback: steps(r.runbooks.rollback) },
+    steadyState: { ...r.steadyState, sustain: drill(r.steadyState.sustain) },
   };
 }

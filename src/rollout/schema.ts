@@ -1,9 +1,9 @@
 // The rollout model (seeds 000–003): phases with a traffic share and an exit gate, prerequisites,
 // the checkpoint schedule, pause and rollback triggers, ramp rules and freeze windows. What a team
 // writes is the input; what the evaluator reads is the output, with durations in ms.
-import { Cron } from "croner";
 import { z } from "zod";
-import { duration, httpLoad, runbookStep } from "../scenario/schema.ts";
+import { validCron } from "../scenario/config.ts";
+import { duration, httpLoad, runbookStep, steadyState } from "../scenario/schema.ts";
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, "letters, digits, - and _");
 const text = z.string().min(1, "must not be empty");
@@ -103,15 +103,6 @@ const isoInstant = z
   })
   .transform((s) => Date.parse(s));
 
-function validCron(pattern: string): boolean {
-  try {
-    new Cron(pattern, { paused: true }).stop();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** No promotion inside a freeze (seed 000: freeze windows); ramping down stays allowed. */
 export const freezeWindow = z.union([
   z
@@ -196,6 +187,8 @@ export const rolloutSchema = z
     /** How long a failing gate may hold the rollout at the end of a phase before advance gives up. */
     holdLimit: duration.prefault("24h"),
     freeze: z.array(freezeWindow).default([]),
+    /** What healthy means for the runbooks' wait-healthy steps (p95, error rate over the rollout's load). */
+    steadyState: steadyState.prefault({}),
     /** Runbook steps run when the rollout pauses or rolls back (the share itself is set by gameday). */
     runbooks: z
       .strictObject({ pause: z.array(runbookStep).default([]), rollback: z.array(runbookStep).default([]) })

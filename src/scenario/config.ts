@@ -85,7 +85,8 @@ export const probeConfig = z.discriminatedUnion("kind", [
 
 const unitTolerance = z.number().min(0);
 
-function validCron(pattern: string): boolean {
+/** Whether croner reads the pattern (schedules, rollout freeze windows). */
+export function validCron(pattern: string): boolean {
   try {
     new Cron(pattern, { paused: true }).stop();
     return true;

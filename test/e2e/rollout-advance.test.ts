@@ -11,13 +11,13 @@ import { environmentPidFile } from "../../src/env/environment.ts";
 import { alive } from "../../src/env/process.ts";
 import { spawnGameday, waitFor } from "../gameday-child.ts";
 import {
+  advanceArgs,
   eventsOf,
   groundTruth,
   journalOf,
   rolloutResult,
-  root,
   runFolder,
-  writeReadyPrr,
+  readyRollout,
   writeTestRollout,
 } from "../rollout-run.ts";
 
@@ -26,23 +26,9 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("gameday rollout advance (reference stack, ci profile)", () => {
   it("promotes a healthy rollout P0 → P4 through every checkpoint, each share confirmed by the service", async () => {
-    const prr = writeReadyPrr(work);
-    const file = writeTestRollout(work, `prerequisites: { prr: { file: ${JSON.stringify(prr)} } }`);
+    const file = readyRollout(work);
     const out = join(work, "healthy");
-    const child = spawnGameday(
-      [
-        "rollout",
-        "advance",
-        file,
-        "--profile",
-        "ci",
-        "--out",
-        out,
-        "--config",
-        join(root, "gameday.config.ts"),
-      ],
-      { cwd: work },
-    );
+    const child = spawnGameday(advanceArgs(file, out), { cwd: work });
     const code = await child.exited;
     const runDir = runFolder(out);
     expect(code, child.output()).toBe(0);
@@ -120,20 +106,7 @@ describe("gameday rollout advance (reference stack, ci profile)", () => {
       `prerequisites: { prr: { file: ${JSON.stringify(join(dir, "open.prr.ts"))} }, gamedays: { scenarios: ["rollback-drill"], reports: ${JSON.stringify(reports)} } }`,
     );
     const out = join(dir, "out");
-    const child = spawnGameday(
-      [
-        "rollout",
-        "advance",
-        file,
-        "--profile",
-        "ci",
-        "--out",
-        out,
-        "--config",
-        join(root, "gameday.config.ts"),
-      ],
-      { cwd: dir },
-    );
+    const child = spawnGameday(advanceArgs(file, out), { cwd: dir });
     expect(await child.exited, child.output()).toBe(1);
     const runDir = runFolder(out)!;
     const result = rolloutResult(runDir);
@@ -149,23 +122,9 @@ describe("gameday rollout advance (reference stack, ci profile)", () => {
   }, 60_000);
 
   it("SIGTERM mid-phase: exit 130, INTERRUPTED with its reports, every process of the stack gone, resumable there", async () => {
-    const prr = writeReadyPrr(work);
-    const file = writeTestRollout(work, `prerequisites: { prr: { file: ${JSON.stringify(prr)} } }`);
+    const file = readyRollout(work);
     const out = join(work, "interrupted");
-    const child = spawnGameday(
-      [
-        "rollout",
-        "advance",
-        file,
-        "--profile",
-        "ci",
-        "--out",
-        out,
-        "--config",
-        join(root, "gameday.config.ts"),
-      ],
-      { cwd: work },
-    );
+    const child = spawnGameday(advanceArgs(file, out), { cwd: work });
     const runDir = await waitFor("the run folder", () => runFolder(out), {
       ms: 30_000,
       context: child.output,

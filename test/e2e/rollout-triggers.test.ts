@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { RESOLVED_CONFIG } from "../../src/engine/resolved-config.ts";
 import { rolloutSchema } from "../../src/rollout/schema.ts";
 import {
   applyRolloutProfile,
@@ -19,14 +20,13 @@ import {
 import type { GamedayConfig } from "../../src/scenario/config.ts";
 import { type GamedayChild, spawnGameday, waitFor } from "../gameday-child.ts";
 import {
+  advanceArgs,
   eventsOf,
   groundTruth,
   journalOf,
   rolloutResult,
-  root,
   runFolder,
-  writeReadyPrr,
-  writeTestRollout,
+  readyRollout,
 } from "../rollout-run.ts";
 
 const work = mkdtempSync(join(tmpdir(), "gameday-rollout-triggers-"));
@@ -41,29 +41,14 @@ const CI = ROLLOUT_PROFILES.ci!;
 const SCRAPE_MS = 1_000;
 
 function advance(file: string, out: string, extra: string[] = []): GamedayChild {
-  const child = spawnGameday(
-    [
-      "rollout",
-      "advance",
-      file,
-      "--profile",
-      "ci",
-      "--out",
-      out,
-      "--config",
-      join(root, "gameday.config.ts"),
-      ...extra,
-    ],
-    { cwd: work },
-  );
+  const child = spawnGameday(advanceArgs(file, out, extra), { cwd: work });
   children.push(child);
   return child;
 }
 
 describe("rollout triggers (reference stack, ci profile)", () => {
   it("rolls back to the previous stable phase when the new path breaks at 50 %, within one check interval plus the data floor", async () => {
-    const prr = writeReadyPrr(work);
-    const file = writeTestRollout(work, `prerequisites: { prr: { file: ${JSON.stringify(prr)} } }`);
+    const file = readyRollout(work);
     const out = join(work, "defect");
     const child = advance(file, out, ["--defect", "rerank_capacity"]);
     expect(await child.exited, child.output()).toBe(1);
@@ -124,12 +109,8 @@ describe("rollout triggers (reference stack, ci profile)", () => {
   }, 240_000);
 
   it("pauses on a P1 page from a real LLM outage, holds the share, resumes when it clears, and completes", async () => {
-    const prr = writeReadyPrr(work);
     // A pause may last up to 7 days (21 s in ci) here, so the page can clear before it becomes a rollback.
-    const file = writeTestRollout(
-      work,
-      `prerequisites: { prr: { file: ${JSON.stringify(prr)} } }, pauseLimit: "7d"`,
-    );
+    const file = readyRollout(work, `pauseLimit: "7d"`);
     const out = join(work, "pause");
     const child = advance(file, out, ["--from", "P4"]);
     const runDir = await waitFor("the run folder", () => runFolder(out), {
@@ -138,7 +119,7 @@ describe("rollout triggers (reference stack, ci profile)", () => {
     });
     const config = await waitFor(
       "the resolved config",
-      () => JSON.parse(readFileSync(join(runDir, "resolved-config.json"), "utf8")) as GamedayConfig,
+      () => JSON.parse(readFileSync(join(runDir, RESOLVED_CONFIG), "utf8")) as GamedayConfig,
       { ms: 60_000, context: child.output },
     );
     const toxiproxy = `http://${config.toxiproxy!.api}`;

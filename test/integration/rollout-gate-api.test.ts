@@ -7,26 +7,16 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/env/process.ts";
-import { type GamedayChild, spawnGameday, waitFor } from "../gameday-child.ts";
+import { type GamedayChild, serveChildren, waitFor } from "../gameday-child.ts";
 import { tempDirs } from "../temp-dirs.ts";
 
 const dirs = tempDirs();
-const children = new Set<GamedayChild>();
+const children = serveChildren();
 const TOKEN = "gate-api-t0ken";
 const ROUTE = "/api/v1/system/gate-checkpoint";
 
-// Without GAMEDAY_SERVE_TOKEN from the caller's shell: the token cases decide the token themselves.
-const childEnv = (() => {
-  const env = { ...process.env };
-  delete env.GAMEDAY_SERVE_TOKEN;
-  return env;
-})();
-
 function gameday(args: string[], cwd: string): GamedayChild {
-  const c = spawnGameday(args, { cwd, env: childEnv });
-  children.add(c);
-  void c.exited.then(() => children.delete(c));
-  return c;
+  return children.spawn(args, cwd);
 }
 
 /** A child once its log line `pattern` gives the URL it listens on. */
@@ -144,7 +134,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  await Promise.all([...children].map((c) => c.stop()));
+  await children.stopAll();
   dirs.removeAll();
 });
 

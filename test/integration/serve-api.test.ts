@@ -10,25 +10,15 @@ import type { JournalEntry } from "../../src/engine/journal-events.ts";
 import type { RunResult } from "../../src/engine/result.ts";
 import { freePort } from "../../src/env/process.ts";
 import type { RunListItem, ServeEvent } from "../../src/serve/live-state.ts";
-import { type GamedayChild, spawnGameday, waitFor } from "../gameday-child.ts";
+import { type GamedayChild, serveChildren, waitFor } from "../gameday-child.ts";
 import { tempDirs } from "../temp-dirs.ts";
 
 const dirs = tempDirs();
-const children = new Set<GamedayChild>();
+const children = serveChildren();
 const TOKEN = "serve-api-t0ken";
 
-// Without GAMEDAY_SERVE_TOKEN from the caller's shell: the token cases decide the token themselves.
-const childEnv = (() => {
-  const env = { ...process.env };
-  delete env.GAMEDAY_SERVE_TOKEN;
-  return env;
-})();
-
 function gameday(args: string[], cwd: string): GamedayChild {
-  const c = spawnGameday(args, { cwd, env: childEnv });
-  children.add(c);
-  void c.exited.then(() => children.delete(c));
-  return c;
+  return children.spawn(args, cwd);
 }
 
 /** A `gameday serve` child, once it says where it listens. */
@@ -216,7 +206,7 @@ export default defineScenario({ id: "${id}", title: "${id}", owner: "SRE", hypot
   });
 
   afterAll(async () => {
-    await Promise.all([...children].map((c) => c.stop()));
+    await children.stopAll();
     await new Promise<void>((done) => {
       hooks?.closeAllConnections();
       hooks ? hooks.close(() => done()) : done();

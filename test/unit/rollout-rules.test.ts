@@ -248,10 +248,20 @@ describe("triggers", () => {
     expect(at(t0 + 17 * 60_000, 0.3)).toBe("met");
   });
 
-  it("the ci profile compresses `for` like checkpoints, with the same floor", () => {
-    const ci = applyRolloutProfile(R, ROLLOUT_PROFILES.ci!);
+  it("the ci profile compresses `for` like checkpoints, with the same floor; runbook waits like a drill's", () => {
+    const withBook = rolloutSchema.parse({
+      ...INPUT,
+      steadyState: { errorRate: 0.01, sustain: "60s" },
+      runbooks: {
+        rollback: [{ id: "R1", title: "wait", actions: [{ kind: "wait-healthy", within: "15m" }] }],
+      },
+    });
+    const ci = applyRolloutProfile(withBook, ROLLOUT_PROFILES.ci!);
     expect(ci.rollback[0]!.for).toBe(1_000);
     expect(ci.rollback[1]!.for).toBe(0);
+    expect(ci.runbooks.rollback[0]!.actions[0]).toMatchObject({ kind: "wait-healthy", within: 30_000 });
+    expect(ci.steadyState.sustain).toBe(2_000);
+    expect(applyRolloutProfile(withBook, ROLLOUT_PROFILES.real!)).toBe(withBook);
   });
 });
 
@@ -268,7 +278,7 @@ describe("checkpoint schedule (seed 003)", () => {
       "24h",
       "36h",
       "60h",
-      "gate (72h)",
+      "gate (3d)",
     ]);
     expect(cps.at(-1)).toMatchObject({ final: true, atMs: 3 * 86_400_000 });
   });
