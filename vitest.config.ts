@@ -1,5 +1,10 @@
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+// The rollout end-to-end tests each drive the reference stack with steady load for a minute or
+// more; they run after everything else, so the timing-sensitive ground-truth comparisons of the
+// other suites (TTR, TTD within a few hundred ms) never share the two cores with them.
+const ROLLOUT_E2E = ["test/e2e/rollout-*.test.ts"];
 
 export default defineConfig({
   resolve: {
@@ -7,10 +12,24 @@ export default defineConfig({
     alias: { gameday: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
   },
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Integration tests start real processes on loopback; two cores do not like many at once.
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "suite",
+          include: ["test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, ...ROLLOUT_E2E],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: { name: "rollouts", include: ROLLOUT_E2E, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -82,7 +82,20 @@ function reportError(command: string, err: unknown): number {
   return EXIT.error;
 }
 
+/**
+ * Whoever reads our output may go away (a closed pipe, `gameday … | head`, a killed parent): a run
+ * then goes on and finishes its journal and reports, and only what it would have printed is lost.
+ * Any other output error is still an error.
+ */
+function tolerateClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+    });
+}
+
 if (import.meta.main) {
+  tolerateClosedOutput();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -49,6 +49,9 @@ export function guardSignals(o: {
     }
   };
   const onCrash = (err: unknown) => {
+    // Once exiting, a further error (say the report of this one failing to print) must not
+    // print again: each attempt would raise the next, and the exit would never get its turn.
+    if (exiting) return;
     o.progress.event(
       `internal error: ${(err as Error)?.stack ?? String(err)}; reverting every fault and stopping the environment`,
     );

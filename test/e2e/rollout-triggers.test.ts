@@ -50,15 +50,16 @@ describe("rollout triggers (reference stack, ci profile)", () => {
   it("rolls back to the previous stable phase when the new path breaks at 50 %, within one check interval plus the data floor", async () => {
     const file = readyRollout(work);
     const out = join(work, "defect");
-    const child = advance(file, out, ["--defect", "rerank_capacity"]);
+    // From P2: the service starts at its default 100 %, which the rollout cuts to P2's 10 % first.
+    const child = advance(file, out, ["--defect", "rerank_capacity", "--from", "P2"]);
     expect(await child.exited, child.output()).toBe(1);
     const runDir = runFolder(out)!;
     const result = rolloutResult(runDir);
     expect(result.outcome).toBe("ROLLED_BACK");
     expect(result).toMatchObject({ endPhase: "P2", stablePhase: "P2", share: 10 });
     expect(result.phases.map((p) => p.outcome)).toEqual([
-      "promoted",
-      "promoted",
+      "not reached",
+      "not reached",
       "promoted",
       "rolled back",
       "not reached",
