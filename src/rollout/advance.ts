@@ -291,7 +291,6 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
     const runSteps = async (kind: "pause" | "rollback", steps: RunbookStep[]) => {
       if (!steps.length) return;
       const at = Date.now();
-      const seen = journal.path;
       const stepsOut: RunbookRecord["steps"] = [];
       const unsubscribe = journal.onEvent((e) => {
         if (e.type === "runbook.step")
@@ -321,7 +320,7 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
         unsubscribe();
       }
       runbooks.push({ kind, at, ok, steps: stepsOut });
-      if (!ok) errors.push(`${kind} runbook: a step failed (see ${seen})`);
+      if (!ok) errors.push(`${kind} runbook: a step failed (see ${journal.path})`);
     };
 
     /** Rechecks every `every` ms while paused; resolves with how long, or a rollback. */

@@ -3,7 +3,7 @@
 // long each trigger has held) and the gate-checkpoint API (values handed in as `metrics`).
 import type { CriterionRole, CriterionVerdict, Evaluation, PrerequisiteResult } from "./decision.ts";
 import { type ReadContext, readCriterion } from "./readings.ts";
-import { decide, frozenAt, judgeGate, judgeTrigger, type Reading } from "./rules.ts";
+import { decide, frozenAt, judgeGate, judgeTrigger, meets, type Reading } from "./rules.ts";
 import type { Rollout, Trigger } from "./schema.ts";
 
 /** How long each trigger's condition has held on consecutive checks (advance keeps one per rollout). */
@@ -72,7 +72,7 @@ async function evaluateWith(read: ReadFn, o: EvaluateOptions): Promise<PhaseEval
   ]);
   triggers.forEach(({ t, role }, i) => {
     const reading = readings[i] as Reading;
-    const met = reading.value !== null && judgeTrigger(t, role, reading, { now }).status !== "clear";
+    const met = reading.value !== null && meets(t, reading.value);
     // Without memory (one-off checks), a met condition counts as held for its whole `for`.
     const metSince = o.memory ? o.memory.observe(role, t.name, met, now) : met ? now - t.for : undefined;
     criteria.push(judgeTrigger(t, role, reading, { metSince, now }));

@@ -67,6 +67,13 @@ export async function readCriterion(
   return readAlertCount(match, ctx);
 }
 
+/** Where a criterion's value comes from, as reports and `rollout plan` print it. */
+export function sourceOf(c: Criterion | Trigger, profile: RolloutProfile): string {
+  if (c.promql !== undefined) return queryOf(c, profile);
+  if (c.probe !== undefined) return `probe ${c.probe}`;
+  return alertSource(c.alert ?? { labels: {} });
+}
+
 function alertSource(match: { name?: string; labels: Record<string, string> }): string {
   const labels = { ...(match.name ? { alertname: match.name } : {}), ...match.labels };
   return `alerts{${Object.entries(labels)

@@ -8,7 +8,7 @@ import type { CriterionVerdict } from "../../rollout/decision.ts";
 import { evaluatePhase, recommendations } from "../../rollout/evaluate.ts";
 import { type LoadedRollout, loadRollout } from "../../rollout/loader.ts";
 import { checkPrerequisites } from "../../rollout/prerequisites.ts";
-import { queryOf } from "../../rollout/readings.ts";
+import { sourceOf } from "../../rollout/readings.ts";
 import { frozenAt, rampSteps, thresholdText } from "../../rollout/rules.ts";
 import {
   formatRolloutDuration,
@@ -18,7 +18,7 @@ import {
   rolloutProfileByName,
   scaled,
 } from "../../rollout/schedule.ts";
-import type { Criterion, Rollout, Trigger } from "../../rollout/schema.ts";
+import type { Rollout } from "../../rollout/schema.ts";
 import { readRolloutState } from "../../rollout/state.ts";
 import { acquireRunLock } from "../../serve/run-lock.ts";
 import { type Command, flag, str } from "../command.ts";
@@ -29,15 +29,6 @@ import { table } from "../table.ts";
 import { VERSION } from "../version.ts";
 import { ROLLOUT_SERVE_HELP, rolloutServe } from "./rollout-serve.ts";
 import { configFrom, DEFAULT_CONFIG } from "./scenarios.ts";
-
-function sourceText(c: Criterion | Trigger, profile: RolloutProfile): string {
-  if (c.promql !== undefined) return queryOf(c, profile);
-  if (c.probe !== undefined) return `probe ${c.probe}`;
-  const labels = { ...(c.alert?.name ? { alertname: c.alert.name } : {}), ...(c.alert?.labels ?? {}) };
-  return `alerts{${Object.entries(labels)
-    .map(([k, v]) => `${k}="${v}"`)
-    .join(",")}}`;
-}
 
 function planText(r: Rollout, profile: RolloutProfile): string {
   const out: string[] = [];
@@ -84,7 +75,7 @@ function planText(r: Rollout, profile: RolloutProfile): string {
   for (const p of r.phases) {
     out.push("");
     out.push(`${p.name} gate (promote only on green):`);
-    for (const c of p.gate) out.push(`  ${c.name} ${thresholdText(c)}  ← ${sourceText(c, profile)}`);
+    for (const c of p.gate) out.push(`  ${c.name} ${thresholdText(c)}  ← ${sourceOf(c, profile)}`);
     const cps = phaseCheckpoints(p, r, profile);
     out.push(
       `  checkpoints: ${cps.map((c) => (ci ? `${c.label}@${formatDuration(c.atMs)}` : c.label)).join(", ")}`,
@@ -99,7 +90,7 @@ function planText(r: Rollout, profile: RolloutProfile): string {
     if (!list.length) out.push("  none");
     for (const t of list)
       out.push(
-        `  ${t.name} ${thresholdText(t)}${t.for ? ` for ${formatDuration(t.for)}` : ""}${"to" in t && kind.startsWith("rollback") ? ` → ${t.to === "first" ? "first phase" : "previous stable phase"}` : ""}  ← ${sourceText(t, profile)}`,
+        `  ${t.name} ${thresholdText(t)}${t.for ? ` for ${formatDuration(t.for)}` : ""}${"to" in t && kind.startsWith("rollback") ? ` → ${t.to === "first" ? "first phase" : "previous stable phase"}` : ""}  ← ${sourceOf(t, profile)}`,
       );
   }
   out.push(
