@@ -4,7 +4,7 @@
 import type { CriterionRole, CriterionVerdict, Evaluation, PrerequisiteResult } from "./decision.ts";
 import { type ReadContext, readCriterion } from "./readings.ts";
 import { decide, frozenAt, judgeGate, judgeTrigger, meets, type Reading } from "./rules.ts";
-import type { Rollout, Trigger } from "./schema.ts";
+import type { Criterion, Rollout, Trigger } from "./schema.ts";
 
 /** How long each trigger's condition has held on consecutive checks (advance keeps one per rollout). */
 export class TriggerMemory {
@@ -20,10 +20,6 @@ export class TriggerMemory {
     const at = this.since.get(key) ?? now;
     this.since.set(key, at);
     return at;
-  }
-
-  reset(): void {
-    this.since.clear();
   }
 }
 
@@ -46,10 +42,7 @@ export interface EvaluateOptions {
   gate?: boolean;
 }
 
-type ReadFn = (
-  c: Trigger | Rollout["phases"][number]["gate"][number],
-  role: CriterionRole,
-) => Promise<Reading & { unreachable?: boolean }>;
+type ReadFn = (c: Criterion | Trigger, role: CriterionRole) => Promise<Reading & { unreachable?: boolean }>;
 
 async function evaluateWith(read: ReadFn, o: EvaluateOptions): Promise<PhaseEvaluation> {
   const r = o.rollout;
