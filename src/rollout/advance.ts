@@ -487,8 +487,10 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
       journal.write({ type: "error", message });
       say(`ERROR: ${message}`);
     }
-    if (phases[current] && phases[current]!.outcome === "not reached")
-      phases[current]!.outcome = "interrupted";
+    // The phase in progress (possibly paused or holding at its gate) did not finish.
+    const inProgress = phases[current];
+    if (inProgress && (inProgress.outcome === "not reached" || inProgress.outcome === "held"))
+      inProgress.outcome = "interrupted";
   }
   return await finish();
 
