@@ -1,7 +1,7 @@
 // The Toxiproxy driver against a real toxiproxy-server: proxies created from the config, each
 // toxic applied with the fault tag as its name, its effect seen through the proxy, read back,
 // reverted (twice), and found and removed as a leftover by tag.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/env/process.ts";
 import type { FaultRef } from "../../src/faults/driver.ts";
 import { ensureProxies, ToxiproxyDriver } from "../../src/faults/toxiproxy.ts";
@@ -45,10 +45,17 @@ describe.skipIf(missing !== undefined)("toxiproxy driver", () => {
   const ref = (faultId: string): FaultRef => ({ faultId, tag: `gameday-runT-${faultId}` });
   const proxy = async (): Promise<ProxyJson> =>
     (await fetch(`http://${toxi.api}/proxies/svc`)).json() as Promise<ProxyJson>;
-  const timed = async () => {
-    const t0 = performance.now();
-    const status = await probe(`${proxyUrl}/`, 3_000);
-    return { status, ms: performance.now() - t0 };
+  // The fastest of a few requests: a busy CI machine can stall any single request, but it cannot
+  // make a request through a 250 ms latency toxic faster than the toxic allows.
+  const fastest = async (count: number) => {
+    let best = { status: 0 as Awaited<ReturnType<typeof probe>>, ms: Number.POSITIVE_INFINITY };
+    for (let i = 0; i < count; i++) {
+      const t0 = performance.now();
+      const status = await probe(`${proxyUrl}/`, 3_000);
+      const ms = performance.now() - t0;
+      if (ms < best.ms) best = { status, ms };
+    }
+    return best;
   };
 
   beforeAll(async () => {
@@ -62,6 +69,12 @@ describe.skipIf(missing !== undefined)("toxiproxy driver", () => {
     await ensureProxies(toxi.api, config.proxies);
     driver = new ToxiproxyDriver({ config });
     proxyUrl = `http://${listen}`;
+  });
+
+  // Each test proves its own revert; this only keeps one failure from leaving a toxic that fails
+  // the tests after it.
+  afterEach(async () => {
+    await fetch(`http://${toxi.api}/reset`, { method: "POST" });
   });
 
   afterAll(async () => {
@@ -110,24 +123,29 @@ describe.skipIf(missing !== undefined)("toxiproxy driver", () => {
 
   it("latency with jitter: named by tag, requests are slower by at least the latency, gone after revert", async () => {
     const s = spec({ toxic: "latency", attributes: { latency: 250, jitter: 20 } });
-    const before = await timed();
+    const before = await fastest(3);
     expect(before.status).toBe(200);
     const applied = await driver.apply(s, ref("f01"));
-    expect(applied.detail).toMatchObject({ proxy: "svc", toxic: "latency" });
-    expect(await driver.isActive(s, ref("f01"))).toBe(true);
-    const toxic = (await proxy()).toxics.find((t) => t.name === "gameday-runT-f01");
-    expect(toxic).toMatchObject({
-      type: "latency",
-      stream: "downstream",
-      toxicity: 1,
-      attributes: { latency: 250, jitter: 20 },
-    });
-    const during = await timed();
-    expect(during.status).toBe(200);
-    expect(during.ms - before.ms).toBeGreaterThanOrEqual(225);
-    await driver.revert(s, ref("f01"), applied.previous);
+    try {
+      expect(applied.detail).toMatchObject({ proxy: "svc", toxic: "latency" });
+      expect(await driver.isActive(s, ref("f01"))).toBe(true);
+      const toxic = (await proxy()).toxics.find((t) => t.name === "gameday-runT-f01");
+      expect(toxic).toMatchObject({
+        type: "latency",
+        stream: "downstream",
+        toxicity: 1,
+        attributes: { latency: 250, jitter: 20 },
+      });
+      const during = await fastest(2);
+      expect(during.status).toBe(200);
+      // latency − jitter is the least the toxic adds to a response.
+      expect(during.ms).toBeGreaterThanOrEqual(230);
+      expect(during.ms - before.ms).toBeGreaterThanOrEqual(200);
+    } finally {
+      await driver.revert(s, ref("f01"), applied.previous);
+    }
     expect(await driver.isActive(s, ref("f01"))).toBe(false);
-    const after = await timed();
+    const after = await fastest(3);
     expect(after.ms).toBeLessThan(200);
     await driver.revert(s, ref("f01"), applied.previous);
   });

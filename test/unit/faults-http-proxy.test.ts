@@ -266,9 +266,14 @@ describe("rules", () => {
       const slow = performance.now() - t0;
       expect(r.status).toBe(200);
       expect(slow).toBeGreaterThanOrEqual(145);
-      const t1 = performance.now();
-      await get(`${p.url}/fast`);
-      expect(performance.now() - t1).toBeLessThan(100);
+      // The fastest of two: a busy machine may stall one request, not every one.
+      const fast: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        const t1 = performance.now();
+        await get(`${p.url}/fast`);
+        fast.push(performance.now() - t1);
+      }
+      expect(Math.min(...fast)).toBeLessThan(100);
     }));
 
   it("a client that gives up during the added latency never reaches the upstream", () =>
