@@ -26,11 +26,25 @@ export function canonicalJson(value: unknown, what: string): string {
 /** Reads `<runDir>/result.json`, failing with the file name and the reason when it is not a RunResult. */
 export function readResult(runDir: string): RunResult {
   const path = join(runDir, RESULT_FILE);
+  const parsed = readJsonObject(path, "run result");
+  const schema = (parsed as { schema?: unknown }).schema;
+  if (schema !== RESULT_SCHEMA)
+    throw new Error(`${path}: schema is ${JSON.stringify(schema)}, expected "${RESULT_SCHEMA}"`);
+  if (!Array.isArray((parsed as { scenarios?: unknown }).scenarios))
+    throw new Error(`${path}: scenarios: expected an array`);
+  return parsed as RunResult;
+}
+
+/**
+ * Reads a JSON file that must hold an object, failing with the file name and what was expected
+ * (`what`, e.g. "run result") when it cannot be read, is not JSON, or is not an object.
+ */
+export function readJsonObject(path: string, what: string): object {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new Error(`${path}: cannot read run result: ${(err as Error).message}`);
+    throw new Error(`${path}: cannot read ${what}: ${(err as Error).message}`);
   }
   let parsed: unknown;
   try {
@@ -38,11 +52,7 @@ export function readResult(runDir: string): RunResult {
   } catch (err) {
     throw new Error(`${path}: not valid JSON: ${(err as Error).message}`);
   }
-  if (typeof parsed !== "object" || parsed === null) throw new Error(`${path}: expected a JSON object`);
-  const schema = (parsed as { schema?: unknown }).schema;
-  if (schema !== RESULT_SCHEMA)
-    throw new Error(`${path}: schema is ${JSON.stringify(schema)}, expected "${RESULT_SCHEMA}"`);
-  if (!Array.isArray((parsed as { scenarios?: unknown }).scenarios))
-    throw new Error(`${path}: scenarios: expected an array`);
-  return parsed as RunResult;
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new Error(`${path}: expected a JSON object (a ${what})`);
+  return parsed;
 }

@@ -1,9 +1,10 @@
 // rollout.json on disk. Keys are sorted and numbers printed as RFC 8785 prints them, so the same
 // result always has the same bytes (and the same digest in the attestation the four roles sign);
 // unlike result.json it is indented, because reviewers read and diff this one by hand.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { readJsonObject } from "../report/result-file.ts";
 import { type CriterionStatus, DECISIONS } from "./decision.ts";
 import {
   ROLLOUT_OUTCOMES,
@@ -27,20 +28,7 @@ export function rolloutResultText(result: RolloutResult, what = ROLLOUT_RESULT_F
 /** Reads and validates `<dir>/rollout.json`; the error names the file and the first wrong fields. */
 export function readRolloutResult(dir: string): RolloutResult {
   const path = join(dir, ROLLOUT_RESULT_FILE);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new Error(`${path}: cannot read rollout result: ${(err as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${path}: not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-    throw new Error(`${path}: expected a JSON object (a rollout result)`);
+  const parsed = readJsonObject(path, "rollout result");
   // The tag first: a run's result.json or any other JSON would otherwise fail on dozens of fields.
   const schema = (parsed as { schema?: unknown }).schema;
   if (schema !== ROLLOUT_RESULT_SCHEMA)
