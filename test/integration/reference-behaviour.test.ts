@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sleep } from "../../src/env/process.ts";
 import { type GroundTruthEvent, type ReferenceStack, startReferenceStack } from "../../src/env/reference.ts";
+import { json } from "../http-json.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gameday-reference-b-"));
 let stack: ReferenceStack;
@@ -29,16 +30,6 @@ async function chat(prompt: string): Promise<Response> {
   });
   await res.clone().arrayBuffer();
   return res;
-}
-
-async function json(method: string, url: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
 }
 
 async function events(type: string): Promise<GroundTruthEvent[]> {

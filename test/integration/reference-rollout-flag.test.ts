@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sleep } from "../../src/env/process.ts";
 import { type GroundTruthEvent, type ReferenceStack, startReferenceStack } from "../../src/env/reference.ts";
+import { json } from "../http-json.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gameday-reference-rollout-"));
 let stack: ReferenceStack;
@@ -46,15 +47,6 @@ async function send(count: number): Promise<Sent[]> {
     out.push(...(await Promise.all(batch)));
   }
   return out;
-}
-
-async function json(method: string, url: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as unknown };
 }
 
 async function setShare(share: number): Promise<void> {
