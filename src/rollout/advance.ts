@@ -323,7 +323,10 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
       if (!ok) errors.push(`${kind} runbook: a step failed (see ${journal.path})`);
     };
 
-    /** Rechecks every `every` ms while paused; resolves with how long, or a rollback. */
+    // A paused phase, and a gate that holds, are checked again at the schedule's first interval.
+    const recheckMs = scaled(r.checkpoints.after[0] ?? 900_000, o.profile);
+
+    /** Rechecks every recheckMs while paused; resolves with how long, or a rollback. */
     const pauseUntilClear = async (
       i: number,
       reasons: string[],
@@ -333,10 +336,9 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
       phases[i]!.outcome = "held";
       await runSteps("pause", r.runbooks.pause);
       const started = Date.now();
-      const every = scaled(r.checkpoints.after[0] ?? 900_000, o.profile);
       const limit = scaled(r.pauseLimit, o.profile);
       for (;;) {
-        await delay(every, o.signal);
+        await delay(recheckMs, o.signal);
         const pausedMs = Date.now() - started;
         const e = await check(i, {
           label: `paused ${formatDuration(pausedMs)}`,
@@ -393,7 +395,6 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
       }
       phases[i]!.startedAt = Date.now();
       let phaseStart = Date.now();
-      const recheck = scaled(r.checkpoints.after[0] ?? 900_000, o.profile);
       for (const cp of phaseCheckpoints(phase, r, o.profile)) {
         const wait = phaseStart + cp.atMs - Date.now();
         if (wait > 0) await delay(wait, o.signal);
@@ -424,7 +425,7 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
           }
           if (Date.now() - holdStarted >= scaled(r.holdLimit, o.profile))
             return { kind: "held", reasons: e.reasons };
-          await delay(recheck, o.signal);
+          await delay(recheckMs, o.signal);
         }
       }
       return { kind: "promoted" };
@@ -541,7 +542,7 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
       load: load?.series() ?? [],
       errors,
     };
-    await writeRolloutResult(runDir, result);
+    writeRolloutResult(runDir, result);
     // NOT_READY changed nothing: the state stays as it was.
     if (outcome !== "NOT_READY")
       writeRolloutState(o.reportsDir, {
