@@ -3,7 +3,7 @@
 // long each trigger has held) and the gate-checkpoint API (values handed in as `metrics`).
 import type { CriterionRole, CriterionVerdict, Evaluation, PrerequisiteResult } from "./decision.ts";
 import { type ReadContext, readCriterion } from "./readings.ts";
-import { decide, frozenAt, judgeGate, judgeTrigger, meets, type Reading } from "./rules.ts";
+import { decide, frozenAt, judgeGate, judgeTrigger, meets, type Reading, rollbackPhase } from "./rules.ts";
 import type { Criterion, Rollout, Trigger } from "./schema.ts";
 
 /** How long each trigger's condition has held on consecutive checks (advance keeps one per rollout). */
@@ -132,7 +132,7 @@ export function recommendations(r: Rollout, phaseIndex: number, e: Evaluation): 
   const lines: string[] = [];
   switch (e.decision) {
     case "ROLLBACK": {
-      const to = e.rollbackTo === "first" ? r.phases[0] : r.phases[Math.max(0, phaseIndex - 1)];
+      const to = r.phases[rollbackPhase(phaseIndex, e.rollbackTo ?? "previous")];
       lines.push(
         `roll back now to ${to?.name} (${to?.traffic} %)${e.rollbackTo === "first" ? ", the first phase: full investigation" : ", the previous stable phase"}; run the rollback runbook`,
       );
