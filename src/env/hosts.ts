@@ -36,14 +36,19 @@ export function addressesOf(config: GamedayConfig): Array<{ where: string; addre
   return out;
 }
 
-/** Returns one message per address that is neither loopback nor listed in allowHosts. */
-export function disallowedHosts(config: GamedayConfig): string[] {
+/** One problem per address that is neither loopback nor listed in allowHosts: where, and why. */
+export function hostProblems(config: GamedayConfig): Array<{ where: string; message: string }> {
   const allowed = new Set(config.allowHosts.map((h) => h.toLowerCase()));
   return addressesOf(config)
     .map(({ where, address }) => ({ where, host: hostOf(address) }))
     .filter(({ host }) => !isLoopback(host) && !allowed.has(host.toLowerCase()))
-    .map(
-      ({ where, host }) =>
-        `${where}: host "${host}" is not loopback and not in allowHosts; add it to allowHosts to target it deliberately`,
-    );
+    .map(({ where, host }) => ({
+      where,
+      message: `host "${host}" is not loopback and not in allowHosts; add it to allowHosts to target it deliberately`,
+    }));
+}
+
+/** Returns one message per address that is neither loopback nor listed in allowHosts. */
+export function disallowedHosts(config: GamedayConfig): string[] {
+  return hostProblems(config).map(({ where, message }) => `${where}: ${message}`);
 }

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { hostProblems } from "../env/hosts.ts";
 import { targetsView } from "../env/reference-targets.ts";
 import { configSchema, type GamedayConfig } from "./config.ts";
 import { type Problem, ValidationError, problemsFromZod } from "./errors.ts";
@@ -76,6 +77,8 @@ export function validateConfig(value: unknown, file: string): GamedayConfig {
       problems.push({ file, path: section, message: `name "${name}" is used twice (also in ${prev})` });
     names.set(name, section);
   }
+  // The same loopback rule a run enforces, so `validate` and `run --dry-run` report it too.
+  for (const { where, message } of hostProblems(parsed.data)) problems.push({ file, path: where, message });
   if (problems.length) throw new ValidationError(problems);
   return parsed.data;
 }

@@ -8,14 +8,15 @@ const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
 const config = "test/fixtures/configs/targets.config.ts";
 
-function validate(...args: string[]) {
-  const r = spawnSync(
-    process.execPath,
-    ["--disable-warning=ExperimentalWarning", main, "validate", ...args],
-    { cwd: root, encoding: "utf8" },
-  );
-  return { code: r.status, err: r.stderr.trim().split("\n") };
+function gameday(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr.trim().split("\n") };
 }
+
+const validate = (...args: string[]) => gameday("validate", ...args);
 
 describe("gameday validate reports all problems together", () => {
   it("a conflict and an unknown target in one file", () => {
@@ -45,5 +46,23 @@ describe("gameday validate reports all problems together", () => {
     const r = validate(file, "--config", "test/fixtures/configs/no-proxies.config.ts");
     expect(r.code).toBe(2);
     expect(r.err.filter((l) => l.includes("conflicts with timeline.0"))).toHaveLength(1);
+  });
+});
+
+describe("a host off loopback is a config problem before anything runs", () => {
+  const remote = "test/fixtures/configs/remote-host.config.ts";
+  const problem = `${remote}: services.copilot.url: host "10.1.2.3" is not loopback and not in allowHosts; add it to allowHosts to target it deliberately`;
+
+  it("gameday validate reports it, exit 2", () => {
+    const r = validate("scenarios/llm-provider-outage.ts", "--config", remote);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(problem);
+  });
+
+  it("gameday run --dry-run reports it, exit 2, and prints no plan", () => {
+    const r = gameday("run", "scenarios/llm-provider-outage.ts", "--dry-run", "--config", remote);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(problem);
+    expect(r.out).toBe("");
   });
 });

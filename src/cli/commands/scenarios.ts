@@ -53,7 +53,8 @@ export const validateCommand: Command = {
   summary: "validate scenario files against the schema and the config",
   usage: "validate <file|dir…> [--config F]",
   help: `Validates scenario files: the schema, conflicting faults, and (with a config) that every
-target they name exists. Every problem is printed as <file>: <path.to.field>: <message>.
+target they name exists, and that the config touches no host off loopback that allowHosts does
+not list. Every problem is printed as <file>: <path.to.field>: <message>.
 Exit 0 when valid, 2 when not. Nothing is started.
 
 A scenario whose load needs an engine that is not here (a k6 load without your own k6 on
