@@ -28,13 +28,16 @@ export interface TemplateFolderProblem {
 
 /**
  * What is wrong with a folder of template overrides: it must exist, hold at least one .hbs file,
- * every one named after a report template (a misspelt name would silently render the bundled one),
- * each parsing. Empty when it is usable.
+ * every one named after one of `templates`, a run's reports by default (a misspelt name would
+ * silently render the bundled one), each parsing. Empty when it is usable.
  */
-export function templateFolderProblems(dir: string): TemplateFolderProblem[] {
-  const known = REPORT_TEMPLATES.map((t) => `${t}.hbs`).join(", ");
+export function templateFolderProblems(
+  dir: string,
+  templates: readonly string[] = REPORT_TEMPLATES,
+): TemplateFolderProblem[] {
+  const known = templates.map((t) => `${t}.hbs`).join(", ");
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return [{ message: `${dir} is not a folder` }];
-  const names = new Set<string>(REPORT_TEMPLATES);
+  const names = new Set<string>(templates);
   const files = readdirSync(dir).filter((f) => f.endsWith(".hbs"));
   const problems: TemplateFolderProblem[] = [];
   for (const f of files) {

@@ -6,6 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { templateFolderProblems } from "../../src/report/render.ts";
+import { ROLLOUT_REPORT_TEMPLATES } from "../../src/rollout/report.ts";
 import { runFolders } from "../run-folders.ts";
 import { tinyRunFolder } from "../tiny-run.ts";
 
@@ -72,4 +74,48 @@ describe("gameday run with report template overrides", () => {
     expect(missing.out).toMatch(/--templates: nowhere is not a folder/);
     expect(existsSync(join(dir, "reports"))).toBe(false);
   }, 60_000);
+
+  it("gameday report --templates: the same check, for the folder's own kind of report", async () => {
+    const dir = await folder("report");
+    const r = gameday(dir, "run", "tiny.ts", "--out", "reports");
+    expect(r.code, r.out).toBe(0);
+    const runDir = onlyRun(dir);
+    const before = readFileSync(join(runDir, "gameday_report.md"), "utf8");
+    mkdirSync(join(dir, "tpl"));
+    // A rollout template's name is not a run report's: refused, not rendered with the bundled one.
+    writeFileSync(join(dir, "tpl", "rollout_report.md.hbs"), "ROLLOUT\n");
+    writeFileSync(join(dir, "tpl", "gameday_reprot.md.hbs"), "MISSPELT\n");
+    const bad = gameday(dir, "report", runDir, "--templates", "tpl");
+    expect(bad.code, bad.out).toBe(2);
+    expect(bad.out).toMatch(
+      /tpl\/gameday_reprot\.md\.hbs: not a report template \(known: gameday_report\.md\.hbs/,
+    );
+    expect(bad.out).toMatch(/tpl\/rollout_report\.md\.hbs: not a report template/);
+    expect(bad.out).not.toContain("wrote ");
+    expect(readFileSync(join(runDir, "gameday_report.md"), "utf8")).toBe(before);
+    const missing = gameday(dir, "report", runDir, "--templates", "nowhere");
+    expect(missing.code, missing.out).toBe(2);
+    expect(missing.out).toMatch(/--templates: nowhere is not a folder/);
+
+    rmSync(join(dir, "tpl"), { recursive: true });
+    mkdirSync(join(dir, "tpl"));
+    writeFileSync(join(dir, "tpl", "gameday_report.md.hbs"), "AGAIN {{verdict}}\n");
+    const good = gameday(dir, "report", runDir, "--templates", "tpl");
+    expect(good.code, good.out).toBe(0);
+    expect(readFileSync(join(runDir, "gameday_report.md"), "utf8")).toBe("AGAIN PASS\n");
+  }, 60_000);
+
+  it("a rollout folder's templates are checked against the rollout report names", () => {
+    const tpl = join(work, "rollout-tpl");
+    mkdirSync(tpl);
+    writeFileSync(join(tpl, "gameday_report.md.hbs"), "x");
+    writeFileSync(join(tpl, "rollout_report.md.hbs"), "{{outcome}}");
+    expect(templateFolderProblems(tpl, ROLLOUT_REPORT_TEMPLATES)).toEqual([
+      {
+        file: join(tpl, "gameday_report.md.hbs"),
+        message: "not a report template (known: rollout_report.md.hbs, rollout_report.html.hbs)",
+      },
+    ]);
+    expect(templateFolderProblems(tpl).map((p) => p.file)).toEqual([join(tpl, "rollout_report.md.hbs")]);
+  });
 });

@@ -3,7 +3,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { RESULT_FILE, renderReports } from "../../report/index.ts";
-import { renderRolloutReports } from "../../rollout/report.ts";
+import { REPORT_TEMPLATES } from "../../report/render.ts";
+import { ROLLOUT_REPORT_TEMPLATES, renderRolloutReports } from "../../rollout/report.ts";
 import { ROLLOUT_RESULT_FILE } from "../../rollout/result.ts";
 import { ROLLOUT_PREDICATE_TYPE, signRollout, verifyRollout } from "../../rollout/sign.ts";
 import {
@@ -17,6 +18,7 @@ import {
 } from "../../sign/index.ts";
 import { type Command, str } from "../command.ts";
 import { EXIT, UsageError } from "../exit-codes.ts";
+import { checkedTemplatesDir } from "../templates-option.ts";
 
 /** What `gameday run` (result.json) or `gameday rollout advance` (rollout.json) left in reports/<run-id>. */
 interface ReportFolder {
@@ -79,11 +81,17 @@ A run or rollout already renders them; use this after changing templates. Re-ren
 report bytes, so sign after rendering.
 
 Options:
-  --templates DIR   a folder of .hbs files overriding bundled templates by name`,
+  --templates DIR   a folder of .hbs files overriding bundled templates by name; a name that is
+                    not one of the folder kind's templates, or one that does not parse, is
+                    exit 2 before anything is written`,
   options: { templates: { type: "string" } },
   async run(args) {
     const { kind, dir } = folderArg(args.positionals, reportCommand.usage);
-    const templatesDir = str(args, "templates");
+    const templatesDir = checkedTemplatesDir(
+      str(args, "templates"),
+      "--templates",
+      kind === "run" ? REPORT_TEMPLATES : ROLLOUT_REPORT_TEMPLATES,
+    );
     const files =
       kind === "run"
         ? await renderReports(dir, { templatesDir })

@@ -1,10 +1,9 @@
 import { userInfo } from "node:os";
-import { resolve } from "node:path";
 import { formatPlan, planScenario } from "../../engine/plan.ts";
 import { createProgress } from "../../engine/progress.ts";
 import type { RunOutcome } from "../../engine/run.ts";
 import { ENV_STATE_FILE } from "../../env/state.ts";
-import { REPORT_TEMPLATES, templateFolderProblems } from "../../report/render.ts";
+import { REPORT_TEMPLATES } from "../../report/render.ts";
 import { formatDuration } from "../../scenario/duration.ts";
 import { loadScenarios } from "../../scenario/loader.ts";
 import { applyProfile, profileByName } from "../../scenario/profile.ts";
@@ -14,17 +13,9 @@ import { regressionLines } from "../run-history.ts";
 import { executeRun, prepareRun } from "../run-session.ts";
 import { guardSignals } from "../run-signals.ts";
 import { configDirOf, consoleAddress, type RunConsole, startRunConsole } from "./serve.ts";
+import { checkedTemplatesDir } from "../templates-option.ts";
 import { verdictTable } from "../verdict-table.ts";
 import { configFrom, DEFAULT_CONFIG, DEFAULT_SCENARIOS } from "./scenarios.ts";
-
-/** The template folder, checked before anything starts (exit 2 naming every problem). */
-function checkTemplatesDir(dir: string | undefined, from: string): string | undefined {
-  if (dir === undefined) return undefined;
-  const problems = templateFolderProblems(dir);
-  if (problems.length)
-    throw new UsageError(problems.map((p) => `${p.file ?? from}: ${p.message}`).join("\n"));
-  return resolve(dir);
-}
 
 export const runCommand: Command = {
   name: "run",
@@ -110,7 +101,7 @@ folder, named with who started it), 130 interrupted after cleanup.`,
     // Validate every file, against the config's target names, before anything starts.
     const loaded = await loadScenarios(paths, config);
     const templatesOption = str(args, "templates");
-    const templatesDir = checkTemplatesDir(
+    const templatesDir = checkedTemplatesDir(
       templatesOption ?? config.reportTemplates,
       templatesOption !== undefined ? "--templates" : "reportTemplates",
     );
