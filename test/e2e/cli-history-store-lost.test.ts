@@ -2,7 +2,6 @@
 // complete, the run exits 3 saying how to record it later, and `gameday history import` then
 // records it. With --baseline, a run that could not be compared exits 3 too rather than pass
 // uncompared. The store is broken mid-run by overwriting its file.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -10,9 +9,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openRunStore } from "../../src/history/open-store.ts";
 import { runFolders } from "../run-folders.ts";
 import { tinyRunFolder } from "../tiny-run.ts";
+import { type GamedayExit, spawnGameday } from "../gameday-child.ts";
 
-const root = resolve(import.meta.dirname, "../..");
-const main = join(root, "src/cli/main.ts");
+const _root = resolve(import.meta.dirname, "../..");
 const work = mkdtempSync(join(tmpdir(), "gameday-store-lost-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -21,31 +20,15 @@ async function folder(name: string): Promise<string> {
 }
 
 /** whileRunning is called every 50 ms once a run folder has its journal, until it returns true. */
-function gameday(
-  cwd: string,
-  args: string[],
-  whileRunning?: () => boolean,
-): Promise<{ code: number | null; out: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], { cwd });
-    let out = "";
-    child.stdout.on("data", (b: Buffer) => {
-      out += b;
-    });
-    child.stderr.on("data", (b: Buffer) => {
-      out += b;
-    });
-    // Once the run folder's journal exists the store has been checked and closed.
-    const poll = setInterval(() => {
-      const [run] = runFolders(join(cwd, "reports"));
-      if (whileRunning && run && existsSync(join(cwd, "reports", run, "journal.jsonl")) && whileRunning())
-        clearInterval(poll);
-    }, 50);
-    child.on("close", (code) => {
+function gameday(cwd: string, args: string[], whileRunning?: () => boolean): Promise<GamedayExit> {
+  const run = spawnGameday(args, { cwd });
+  // Once the run folder's journal exists the store has been checked and closed.
+  const poll = setInterval(() => {
+    const [folder] = runFolders(join(cwd, "reports"));
+    if (whileRunning && folder && existsSync(join(cwd, "reports", folder, "journal.jsonl")) && whileRunning())
       clearInterval(poll);
-      done({ code, out });
-    });
-  });
+  }, 50);
+  return run.ended.finally(() => clearInterval(poll));
 }
 
 const breakStore = (dir: string) => () => {
@@ -62,18 +45,18 @@ describe("a history store lost during the run", () => {
       ["run", "tiny.ts", "--out", "reports", "--store", "store.sqlite"],
       breakStore(dir),
     );
-    expect(r.code, r.out).toBe(3);
+    expect(r.code, r.output).toBe(3);
     const [run] = runFolders(join(dir, "reports"));
     const runDir = join(dir, "reports", run!);
     for (const f of ["result.json", "journal.jsonl", "report.html", "junit.xml"])
       expect(existsSync(join(runDir, f)), f).toBe(true);
-    expect(r.out).toContain("is not a SQLite database");
-    expect(r.out).toContain(`record it later with: gameday history import ${runDir}`);
+    expect(r.output).toContain("is not a SQLite database");
+    expect(r.output).toContain(`record it later with: gameday history import ${runDir}`);
 
     rmSync(join(dir, "store.sqlite"));
     const imported = await gameday(dir, ["history", "import", runDir, "--store", "store.sqlite"]);
-    expect(imported.code, imported.out).toBe(0);
-    expect(imported.out).toContain("1 recorded");
+    expect(imported.code, imported.output).toBe(0);
+    expect(imported.output).toContain("1 recorded");
     const store = await openRunStore(join(dir, "store.sqlite"));
     try {
       expect((await store.runs()).map((x) => x.runId)).toEqual([run]);
@@ -85,7 +68,7 @@ describe("a history store lost during the run", () => {
   it("with --baseline, a run that could not be compared exits 3 instead of passing uncompared", async () => {
     const dir = await folder("baseline");
     const first = await gameday(dir, ["run", "tiny.ts", "--out", "reports", "--store", "store.sqlite"]);
-    expect(first.code, first.out).toBe(0);
+    expect(first.code, first.output).toBe(0);
     const r = await gameday(
       dir,
       [
@@ -102,7 +85,7 @@ describe("a history store lost during the run", () => {
       // The second run's folder, not the first's.
       () => runFolders(join(dir, "reports")).length === 2 && breakStore(dir)(),
     );
-    expect(r.code, r.out).toBe(3);
-    expect(r.out).toContain("could not be compared with last-pass");
+    expect(r.code, r.output).toBe(3);
+    expect(r.output).toContain("could not be compared with last-pass");
   }, 60_000);
 });

@@ -1,7 +1,6 @@
 // `gameday run --templates DIR` (or the config's reportTemplates) renders the run's reports with the
 // user's templates in place of the bundled ones of the same name; a bad folder is exit 2 before
 // anything starts.
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -10,9 +9,9 @@ import { templateFolderProblems } from "../../src/report/render.ts";
 import { ROLLOUT_REPORT_TEMPLATES } from "../../src/rollout/report.ts";
 import { runFolders } from "../run-folders.ts";
 import { tinyRunFolder } from "../tiny-run.ts";
+import { runGameday } from "../gameday-child.ts";
 
-const root = resolve(import.meta.dirname, "../..");
-const main = join(root, "src/cli/main.ts");
+const _root = resolve(import.meta.dirname, "../..");
 const work = mkdtempSync(join(tmpdir(), "gameday-run-templates-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -22,12 +21,7 @@ async function folder(name: string, configExtra = ""): Promise<string> {
 }
 
 function gameday(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
-    cwd,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+  return runGameday(args, { cwd, timeoutMs: 60_000 });
 }
 
 function onlyRun(dir: string): string {
@@ -42,7 +36,7 @@ describe("gameday run with report template overrides", () => {
     mkdirSync(join(dir, "tpl"));
     writeFileSync(join(dir, "tpl", "gameday_report.md.hbs"), "CUSTOM run {{runId}}: {{verdict}}\n");
     const r = gameday(dir, "run", "tiny.ts", "--out", "reports", "--templates", "tpl");
-    expect(r.code, r.out).toBe(0);
+    expect(r.code, r.output).toBe(0);
     const runDir = onlyRun(dir);
     const runId = runDir.split("/").pop();
     expect(readFileSync(join(runDir, "gameday_report.md"), "utf8")).toBe(`CUSTOM run ${runId}: PASS\n`);
@@ -54,7 +48,7 @@ describe("gameday run with report template overrides", () => {
     mkdirSync(join(dir, "my-templates"));
     writeFileSync(join(dir, "my-templates", "rollback.md.hbs"), "OUR ROLLBACK {{verdict}}\n");
     const r = gameday(dir, "run", "tiny.ts", "--out", "reports");
-    expect(r.code, r.out).toBe(0);
+    expect(r.code, r.output).toBe(0);
     const runDir = onlyRun(dir);
     expect(readFileSync(join(runDir, "rollback.md"), "utf8")).toBe("OUR ROLLBACK PASS\n");
     expect(readFileSync(join(runDir, "gameday_report.md"), "utf8")).toMatch(/^# Gameday report — run /);
@@ -66,19 +60,19 @@ describe("gameday run with report template overrides", () => {
     writeFileSync(join(dir, "tpl", "report.htm.hbs"), "x");
     writeFileSync(join(dir, "tpl", "junit.xml.hbs"), "{{#each scenarios}}unclosed");
     const bad = gameday(dir, "run", "tiny.ts", "--out", "reports", "--templates", "tpl");
-    expect(bad.code, bad.out).toBe(2);
-    expect(bad.out).toMatch(/tpl\/report\.htm\.hbs: not a report template \(known: .*report\.html\.hbs/);
-    expect(bad.out).toMatch(/tpl\/junit\.xml\.hbs: Parse error/);
+    expect(bad.code, bad.output).toBe(2);
+    expect(bad.output).toMatch(/tpl\/report\.htm\.hbs: not a report template \(known: .*report\.html\.hbs/);
+    expect(bad.output).toMatch(/tpl\/junit\.xml\.hbs: Parse error/);
     const missing = gameday(dir, "run", "tiny.ts", "--out", "reports", "--templates", "nowhere");
-    expect(missing.code, missing.out).toBe(2);
-    expect(missing.out).toMatch(/--templates: nowhere is not a folder/);
+    expect(missing.code, missing.output).toBe(2);
+    expect(missing.output).toMatch(/--templates: nowhere is not a folder/);
     expect(existsSync(join(dir, "reports"))).toBe(false);
   }, 60_000);
 
   it("gameday report --templates: the same check, for the folder's own kind of report", async () => {
     const dir = await folder("report");
     const r = gameday(dir, "run", "tiny.ts", "--out", "reports");
-    expect(r.code, r.out).toBe(0);
+    expect(r.code, r.output).toBe(0);
     const runDir = onlyRun(dir);
     const before = readFileSync(join(runDir, "gameday_report.md"), "utf8");
     mkdirSync(join(dir, "tpl"));
@@ -86,22 +80,22 @@ describe("gameday run with report template overrides", () => {
     writeFileSync(join(dir, "tpl", "rollout_report.md.hbs"), "ROLLOUT\n");
     writeFileSync(join(dir, "tpl", "gameday_reprot.md.hbs"), "MISSPELT\n");
     const bad = gameday(dir, "report", runDir, "--templates", "tpl");
-    expect(bad.code, bad.out).toBe(2);
-    expect(bad.out).toMatch(
+    expect(bad.code, bad.output).toBe(2);
+    expect(bad.output).toMatch(
       /tpl\/gameday_reprot\.md\.hbs: not a report template \(known: gameday_report\.md\.hbs/,
     );
-    expect(bad.out).toMatch(/tpl\/rollout_report\.md\.hbs: not a report template/);
-    expect(bad.out).not.toContain("wrote ");
+    expect(bad.output).toMatch(/tpl\/rollout_report\.md\.hbs: not a report template/);
+    expect(bad.output).not.toContain("wrote ");
     expect(readFileSync(join(runDir, "gameday_report.md"), "utf8")).toBe(before);
     const missing = gameday(dir, "report", runDir, "--templates", "nowhere");
-    expect(missing.code, missing.out).toBe(2);
-    expect(missing.out).toMatch(/--templates: nowhere is not a folder/);
+    expect(missing.code, missing.output).toBe(2);
+    expect(missing.output).toMatch(/--templates: nowhere is not a folder/);
 
     rmSync(join(dir, "tpl"), { recursive: true });
     mkdirSync(join(dir, "tpl"));
     writeFileSync(join(dir, "tpl", "gameday_report.md.hbs"), "AGAIN {{verdict}}\n");
     const good = gameday(dir, "report", runDir, "--templates", "tpl");
-    expect(good.code, good.out).toBe(0);
+    expect(good.code, good.output).toBe(0);
     expect(readFileSync(join(runDir, "gameday_report.md"), "utf8")).toBe("AGAIN PASS\n");
   }, 60_000);
 

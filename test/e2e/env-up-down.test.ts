@@ -2,17 +2,15 @@
 // second one), undoes every fault it injected there, and leaves the stack running; `env down`
 // leaves nothing running. The held stack outlives the run, so this is where the live Toxiproxy
 // and HTTP-fault-proxy state can be read back after a run (the reference e2e's stack is gone).
-import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { alive, freePort } from "../../src/env/process.ts";
 import { afterAll, describe, expect, it } from "vitest";
 import { runFolders } from "../run-folders.ts";
+import { runGameday, spawnGameday } from "../gameday-child.ts";
 
 const root = resolve(import.meta.dirname, "../..");
-const main = join(root, "src/cli/main.ts");
-const NODE_ARGS = ["--disable-warning=ExperimentalWarning", main];
 // A folder of its own (state in <work>/.gameday, reports in <work>/reports) and a receiver port of
 // its own, so runs of other tests or people on this machine cannot collide with this one.
 const work = mkdtempSync(join(tmpdir(), "gameday-env-reuse-"));
@@ -21,12 +19,7 @@ const configFile = join(work, "gameday.config.ts");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function gameday(...args: string[]) {
-  const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], {
-    cwd: work,
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+  return runGameday(args, { cwd: work, timeoutMs: 120_000 });
 }
 
 interface HeldConfig {
@@ -102,8 +95,8 @@ export default defineConfig({
 `,
     );
     const up = gameday("env", "up");
-    expect(up.code, up.out).toBe(0);
-    expect(up.out).toMatch(/environment up:/);
+    expect(up.code, up.output).toBe(0);
+    expect(up.output).toMatch(/environment up:/);
     const state = JSON.parse(readFileSync(join(work, ".gameday", "env.json"), "utf8")) as {
       pid: number;
       config: HeldConfig;
@@ -117,9 +110,9 @@ export default defineConfig({
       const copilot = state.config.services.find((s) => s.name === "copilot")!;
       const res = await fetch(`${copilot.url}/healthz`);
       expect(res.status).toBe(200);
-      expect(gameday("env", "status").out).toMatch(/up since .* \(pid \d+, reference\)/);
+      expect(gameday("env", "status").output).toMatch(/up since .* \(pid \d+, reference\)/);
       // A second `up` reuses what is running.
-      expect(gameday("env", "up").out).toMatch(/already up/);
+      expect(gameday("env", "up").output).toMatch(/already up/);
       const kindOf = new Map(state.config.proxies.map((p) => [p.name, p.kind]));
       expect(new Set(kindOf.values())).toEqual(new Set(["toxiproxy", "http"]));
       expect(await injected(state.config)).toEqual([]);
@@ -127,10 +120,8 @@ export default defineConfig({
       // A run while the stack is up: it must start no environment of its own. One scenario
       // injects through Toxiproxy (vector-store latency), the other through an HTTP fault proxy
       // (embeddings 429s).
-      const run = spawn(
-        process.execPath,
+      const gamedayRun = spawnGameday(
         [
-          ...NODE_ARGS,
           "run",
           join(root, "scenarios/vector-latency-spike.ts"),
           join(root, "scenarios/embedding-throttle.ts"),
@@ -139,11 +130,9 @@ export default defineConfig({
           "--out",
           outDir,
         ],
-        { cwd: work, stdio: ["ignore", "pipe", "pipe"] },
+        { cwd: work },
       );
-      let out = "";
-      run.stdout.on("data", (c: Buffer) => (out += c.toString()));
-      run.stderr.on("data", (c: Buffer) => (out += c.toString()));
+      const run = gamedayRun.child;
       const children = new Set<string>();
       // Caught between fork and exec a child still has the run's own command line, and an exited
       // one (a zombie until reaped) has none: neither is a process the run started.
@@ -167,7 +156,7 @@ export default defineConfig({
             reading = false;
           });
       }, 250);
-      const code = await new Promise<number | null>((done) => run.once("exit", done));
+      const { code, output: out } = await gamedayRun.ended;
       clearInterval(sampler);
       clearInterval(liveSampler);
       expect(out).toMatch(/using the reference environment held by gameday env up/);
@@ -218,13 +207,13 @@ export default defineConfig({
       expect(pids.filter((p) => !alive(p))).toEqual([]);
       expect(alive(state.pid)).toBe(true);
       expect((await fetch(`${copilot.url}/healthz`)).status).toBe(200);
-      expect(gameday("env", "status").out).toMatch(/up since/);
+      expect(gameday("env", "status").output).toMatch(/up since/);
     } finally {
       const down = gameday("env", "down");
-      expect(down.code, down.out).toBe(0);
+      expect(down.code, down.output).toBe(0);
     }
     expect(alive(state.pid)).toBe(false);
     expect(pids.filter(alive)).toEqual([]);
-    expect(gameday("env", "status").out).toMatch(/no environment is up/);
+    expect(gameday("env", "status").output).toMatch(/no environment is up/);
   }, 240_000);
 });

@@ -3,16 +3,15 @@
 // engine (gameday-load). Every scenario passes on the healthy stack; each defect switch turns its
 // scenario red for the right metric; the harness's instants match the service's own ground truth
 // within 250 ms; nothing is left running.
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunResult, ScenarioResult } from "../../src/engine/result.ts";
 import { runFolders } from "../run-folders.ts";
+import { runGameday } from "../gameday-child.ts";
 
 const root = resolve(import.meta.dirname, "../..");
-const main = join(root, "src/cli/main.ts");
 const work = mkdtempSync(join(tmpdir(), "gameday-e2e-"));
 
 interface GroundTruthEvent {
@@ -51,27 +50,11 @@ const cwd = mkdtempSync(join(tmpdir(), "gameday-e2e-cwd-"));
 
 function gameday(args: string[], out: string): Run {
   const paths = args.map((a) => (a.startsWith("scenarios") ? join(root, a) : a));
-  const r = spawnSync(
-    process.execPath,
-    [
-      "--disable-warning=ExperimentalWarning",
-      main,
-      "run",
-      ...paths,
-      "--config",
-      join(root, "gameday.config.ts"),
-      "--profile",
-      "ci",
-      "--out",
-      out,
-    ],
-    {
-      cwd,
-      encoding: "utf8",
-      timeout: 420_000,
-    },
+  const r = runGameday(
+    ["run", ...paths, "--config", join(root, "gameday.config.ts"), "--profile", "ci", "--out", out],
+    { cwd, timeoutMs: 420_000 },
   );
-  const output = `${r.stdout}\n${r.stderr}`;
+  const output = r.output;
   const runs = runFolders(out);
   if (runs.length !== 1)
     throw new Error(`expected one run folder in ${out}, found ${runs.length}:\n${output}`);
@@ -83,7 +66,7 @@ function gameday(args: string[], out: string): Run {
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l) as JournalLine);
-  return { code: r.status, output, runDir, result, truth, journal };
+  return { code: r.code, output, runDir, result, truth, journal };
 }
 
 function scenario(run: Run, id: string): ScenarioResult {

@@ -4,7 +4,6 @@
 // failover time is flagged as a regression, FAIL, exit 1, in junit.xml; a second healthy run is
 // compared with the first (a defect run is never a baseline) and raises no false alarm. The
 // harness's failover times are checked against the service's own record of its provider switch.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -13,9 +12,9 @@ import type { RunResult, ScenarioResult } from "../../src/engine/result.ts";
 import { freePort } from "../../src/env/process.ts";
 import { openRunStore } from "../../src/history/open-store.ts";
 import { runFolders } from "../run-folders.ts";
+import { runGameday } from "../gameday-child.ts";
 
 const root = resolve(import.meta.dirname, "../..");
-const main = join(root, "src/cli/main.ts");
 const scenarioFile = join(root, "test/fixtures/scenarios/history/failover-short.ts");
 const work = mkdtempSync(join(tmpdir(), "gameday-history-e2e-"));
 const store = join(work, "history.sqlite");
@@ -32,11 +31,8 @@ interface Run {
 
 function run(name: string, extra: string[]): Run {
   const out = join(work, name);
-  const r = spawnSync(
-    process.execPath,
+  const r = runGameday(
     [
-      "--disable-warning=ExperimentalWarning",
-      main,
       "run",
       scenarioFile,
       "--config",
@@ -50,16 +46,16 @@ function run(name: string, extra: string[]): Run {
       "--quiet",
       ...extra,
     ],
-    { cwd: work, encoding: "utf8", timeout: 180_000 },
+    { cwd: work, timeoutMs: 180_000 },
   );
-  const output = `${r.stdout}\n${r.stderr}`;
+  const output = r.output;
   const runs = runFolders(out);
   if (runs.length !== 1)
     throw new Error(`expected one run folder in ${out}, found ${runs.length}:\n${output}`);
   const runDir = join(out, runs[0]!);
   const result = JSON.parse(readFileSync(join(runDir, "result.json"), "utf8")) as RunResult;
   const truth = JSON.parse(readFileSync(join(runDir, "ground-truth.json"), "utf8")) as Run["truth"];
-  return { code: r.status, output, runDir, result, scenario: result.scenarios[0]!, truth };
+  return { code: r.code, output, runDir, result, scenario: result.scenarios[0]!, truth };
 }
 
 const metric = (r: Run, name: string) => r.scenario.measurements.find((m) => m.metric === name)!;

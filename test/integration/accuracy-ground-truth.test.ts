@@ -8,7 +8,7 @@
 // acknowledges at a known instant. The TTD, MTTA, failover time and TTR the engine measured must
 // each be within 250 ms of the truth; 1 s buckets alone would miss TTR by up to a second, and
 // completion times by the slow secondary answers still going out after recovery.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,11 +16,11 @@ import type { RunResult } from "../../src/engine/result.ts";
 import { toolPath } from "../../src/env/local.ts";
 import { type ManagedProcess, sleep, startOnFreePort } from "../../src/env/process.ts";
 import { sendAck } from "../../src/observe/ack.ts";
+import { type GamedayChild, spawnGameday } from "../gameday-child.ts";
 import { runFolders } from "../run-folders.ts";
 import { type AccuracyService, startAccuracyService, startPrimary } from "./accuracy-service.ts";
 
 const root = resolve(import.meta.dirname, "../..");
-const main = join(root, "src/cli/main.ts");
 const CHAT = join(root, "scenarios/load/chat.ts");
 const TOLERANCE_MS = 250;
 const ACK_AFTER_MS = 900;
@@ -87,7 +87,10 @@ describe("measured times against the service's ground truth", () => {
     "$name: TTD, MTTA, failover time and TTR each within 250 ms of the truth",
     async (c) => {
       await service?.close();
-      let receiverUrl: string | undefined;
+      let run: GamedayChild | undefined;
+      // The receiver is on a port the kernel picked; the run announces it in its progress output.
+      const receiverUrl = () =>
+        run ? /alert receiver on (http:\/\/\S+)/.exec(run.stderr())?.[1] : undefined;
       const svc = await startAccuracyService({
         primaryVia: proxyListen,
         detectAfterMs: 600,
@@ -96,7 +99,7 @@ describe("measured times against the service's ground truth", () => {
         callTimeoutMs: 500,
         healthyMs: STEADY_P95_MS,
         alertName: "PrimaryDown",
-        alertUrl: () => receiverUrl,
+        alertUrl: receiverUrl,
       });
       service = svc;
       const dir = mkdtempSync(join(work, "run-"));
@@ -133,48 +136,33 @@ export default defineConfig({
 `,
       );
       const reports = join(dir, "reports");
-      child = spawn(
-        process.execPath,
-        [
-          "--disable-warning=ExperimentalWarning",
-          main,
-          "run",
-          join(dir, "scenario.ts"),
-          "--config",
-          join(dir, "accuracy.config.ts"),
-          "--out",
-          reports,
-        ],
-        { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
-      );
-      let stdout = "";
-      let stderr = "";
-      const run = child;
-      run.stdout?.on("data", (c: Buffer) => {
-        stdout += c;
-      });
-      run.stderr?.on("data", (c: Buffer) => {
-        stderr += c;
-        // The receiver is on a port the kernel picked; the run announces it in its progress output.
-        receiverUrl ??= /alert receiver on (http:\/\/\S+)/.exec(stderr)?.[1];
-      });
-      const exited = new Promise<number | null>((r) => run.on("exit", (code) => r(code)));
+      run = spawnGameday([
+        "run",
+        join(dir, "scenario.ts"),
+        "--config",
+        join(dir, "accuracy.config.ts"),
+        "--out",
+        reports,
+      ]);
+      child = run.child;
+      const running = run;
 
       // The on-call person acknowledges a known time after the page.
       let ackedAt: number | null = null;
       const acker = (async () => {
         const deadline = Date.now() + 30_000;
-        while (svc.truth.detected === null && Date.now() < deadline && run.exitCode === null) await sleep(10);
-        if (svc.truth.detected === null || !receiverUrl) return;
+        while (svc.truth.detected === null && Date.now() < deadline && running.child.exitCode === null)
+          await sleep(10);
+        const receiver = receiverUrl();
+        if (svc.truth.detected === null || !receiver) return;
         await sleep(Math.max(0, svc.truth.detected + ACK_AFTER_MS - Date.now()));
-        const acked = await sendAck(receiverUrl, { name: "PrimaryDown" }, { by: "oncall-human", via: "cli" });
+        const acked = await sendAck(receiver, { name: "PrimaryDown" }, { by: "oncall-human", via: "cli" });
         ackedAt = Date.now();
         expect(acked.acked).toHaveLength(1);
       })();
 
-      const code = await exited;
+      const { code, output, stdout } = await running.ended;
       await acker;
-      const output = `${stdout}\n${stderr}`;
       expect(svc.problems).toEqual([]);
       expect(code, output).toBe(0);
 

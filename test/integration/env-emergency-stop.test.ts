@@ -1,16 +1,14 @@
 // The emergency exits of `gameday run` — a second Ctrl-C, an uncaught exception — still stop every
 // process the run's environment started (each in its own process group, so they would outlive the
 // harness), also one that ignores SIGTERM and also while the environment is still starting.
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { alive, freePort, sleep } from "../../src/env/process.ts";
 import { afterAll, describe, expect, it } from "vitest";
+import { type GamedayChild, spawnGameday } from "../gameday-child.ts";
 import { runFolders } from "../run-folders.ts";
 
-const root = resolve(import.meta.dirname, "../..");
-const main = join(root, "src/cli/main.ts");
 const work = mkdtempSync(join(tmpdir(), "gameday-emergency-"));
 const leftovers: number[] = [];
 afterAll(() => {
@@ -83,24 +81,8 @@ export default defineScenario({ id: "long", title: "Long", owner: "SRE", hypothe
   return dir;
 }
 
-function startRun(dir: string, nodeArgs: string[] = []): { child: ChildProcess; output: () => string } {
-  const child = spawn(
-    process.execPath,
-    [
-      "--disable-warning=ExperimentalWarning",
-      ...nodeArgs,
-      main,
-      "run",
-      "long.ts",
-      "--out",
-      join(dir, "reports"),
-    ],
-    { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let out = "";
-  child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr?.on("data", (c: Buffer) => (out += c.toString()));
-  return { child, output: () => out };
+function startRun(dir: string, nodeArgs: string[] = []): GamedayChild {
+  return spawnGameday(["run", "long.ts", "--out", join(dir, "reports")], { cwd: dir, nodeArgs });
 }
 
 /** The run's pid file once it lists `names` (each process of the environment, by name). */
@@ -126,12 +108,6 @@ function journalHas(dir: string, type: string): boolean {
   return existsSync(file) && readFileSync(file, "utf8").includes(`"type":"${type}"`);
 }
 
-const exited = (child: ChildProcess) =>
-  new Promise<number | null>((done) => {
-    if (child.exitCode !== null) done(child.exitCode);
-    else child.once("exit", (code) => done(code));
-  });
-
 describe("gameday run: emergency exits stop the environment the run started", () => {
   it("second SIGINT while the environment stops slowly: exit 130, no process of it left", async () => {
     const dir = await folder("second-sigint");
@@ -145,7 +121,7 @@ describe("gameday run: emergency exits stop the environment the run started", ()
       /stopping environment/.test(run.output()) ? true : undefined,
     );
     run.child.kill("SIGINT");
-    const code = await exited(run.child);
+    const code = await run.exited;
     expect(run.output()).toMatch(/SIGINT again: reverting faults, stopping the environment/);
     expect(code, run.output()).toBe(130);
     expect(Object.entries(pids).filter(([, pid]) => alive(pid))).toEqual([]);
@@ -159,7 +135,7 @@ describe("gameday run: emergency exits stop the environment the run started", ()
     run.child.kill("SIGINT");
     await sleep(200);
     run.child.kill("SIGINT");
-    const code = await exited(run.child);
+    const code = await run.exited;
     expect(code, run.output()).toBe(130);
     expect(Object.entries(pids).filter(([, pid]) => alive(pid))).toEqual([]);
   }, 60_000);
@@ -185,7 +161,7 @@ t.unref();
     leftovers.push(...Object.values(pids));
     await until("the scenario to start", () => (journalHas(dir, "scenario.start") ? true : undefined));
     writeFileSync(trigger, "");
-    const code = await exited(run.child);
+    const code = await run.exited;
     expect(run.output()).toMatch(/internal error: Error: injected crash/);
     expect(code, run.output()).toBe(3);
     expect(Object.entries(pids).filter(([, pid]) => alive(pid))).toEqual([]);

@@ -1,7 +1,6 @@
 // `gameday run` and the state `gameday env up` leaves: a held environment that does not answer is
 // an ERROR with a way out (nothing is injected into it); a state file whose holder is gone is named
 // and a fresh environment is used instead.
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -9,19 +8,14 @@ import { freePort } from "../../src/env/process.ts";
 import { afterAll, describe, expect, it } from "vitest";
 import { runFolders } from "../run-folders.ts";
 import { tinyRunFolder } from "../tiny-run.ts";
+import { runGameday } from "../gameday-child.ts";
 
-const root = resolve(import.meta.dirname, "../..");
-const main = join(root, "src/cli/main.ts");
+const _root = resolve(import.meta.dirname, "../..");
 const work = mkdtempSync(join(tmpdir(), "gameday-env-held-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function gameday(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
-    cwd,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+  return runGameday(args, { cwd, timeoutMs: 60_000 });
 }
 
 async function folder(name: string): Promise<string> {
@@ -57,12 +51,12 @@ describe("gameday run with the state of gameday env up", () => {
     // This test's own process stands in for a live holder whose stack has died.
     writeState(dir, process.pid, await freePort(), await freePort());
     const r = gameday(dir, "run", "tiny.ts", "--out", join(dir, "reports"));
-    expect(r.code, r.out).toBe(3);
-    expect(r.out).toMatch(
+    expect(r.code, r.output).toBe(3);
+    expect(r.output).toMatch(
       /environment from `gameday env up` \(holder pid \d+\) does not answer: service copilot/,
     );
-    expect(r.out).toMatch(/ECONNREFUSED/);
-    expect(r.out).toMatch(/gameday env down/);
+    expect(r.output).toMatch(/ECONNREFUSED/);
+    expect(r.output).toMatch(/gameday env down/);
   }, 60_000);
 
   it("names a state file whose holder is gone and runs on a fresh environment", async () => {
@@ -70,8 +64,8 @@ describe("gameday run with the state of gameday env up", () => {
     // A pid that cannot be a live process: beyond the kernel's pid_max.
     writeState(dir, 2 ** 22 + 1, await freePort(), await freePort());
     const r = gameday(dir, "run", "tiny.ts", "--out", join(dir, "reports"));
-    expect(r.out).toMatch(/names holder pid 4194305, which is not running: starting a fresh environment/);
-    expect(r.code, r.out).toBe(0);
+    expect(r.output).toMatch(/names holder pid 4194305, which is not running: starting a fresh environment/);
+    expect(r.code, r.output).toBe(0);
     expect(runFolders(join(dir, "reports"))).toHaveLength(1);
   }, 60_000);
 });

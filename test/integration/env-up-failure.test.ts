@@ -1,7 +1,6 @@
 // `gameday env up` that does not get to "up" leaves nothing running: a start that fails (a binary
 // that exits at once) is exit 3 with the reason, and Ctrl-C during the start is exit 130. Every
 // process the attempt started is found by a marker in its environment, which children inherit.
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import {
   existsSync,
@@ -13,12 +12,11 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { freePort } from "../../src/env/process.ts";
 import { afterAll, describe, expect, it } from "vitest";
+import { spawnGameday } from "../gameday-child.ts";
 
-const root = resolve(import.meta.dirname, "../..");
-const main = join(root, "src/cli/main.ts");
 const work = mkdtempSync(join(tmpdir(), "gameday-env-up-failure-"));
 const marked: string[] = [];
 afterAll(() => {
@@ -66,16 +64,11 @@ export default defineConfig({ provider: "reference", receiver: { listen: "127.0.
 function envUp(dir: string, extraEnv: Record<string, string> = {}) {
   const marker = randomUUID();
   marked.push(marker);
-  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", main, "env", "up"], {
+  const up = spawnGameday(["env", "up"], {
     cwd: dir,
     env: { ...process.env, ...extraEnv, GAMEDAY_TEST_MARKER: marker },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let out = "";
-  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-  const exit = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
-  return { child, marker, exit, output: () => out };
+  return { child: up.child, marker, exit: up.exited, output: up.output };
 }
 
 describe("gameday env up that does not come up", () => {

@@ -2,16 +2,16 @@
 // service, before the run heard back and journalled fault.applied. The flag service here is real
 // HTTP; on the apply PUT it reads the run's journal (what a kill at that instant would leave), then
 // SIGKILLs the run before answering. `gameday cleanup` must restore the flag from the journal.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readJournal } from "../../src/engine/journal.ts";
 import { serve, type TestServer } from "./faults-targets.ts";
+import { spawnGameday } from "../gameday-child.ts";
 import { runFolders } from "../run-folders.ts";
 
 const root = resolve(import.meta.dirname, "../..");
-const main = join(root, "src/cli/main.ts");
 // Inside the repo, so the generated scenario and config files resolve `import … from "gameday"`.
 mkdirSync(join(root, "reports", "tmp"), { recursive: true });
 const work = mkdtempSync(join(root, "reports", "tmp", "http-action-kill-"));
@@ -80,30 +80,9 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function gameday(args: string[]): {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; signal: string | null; out: string }>;
-} {
-  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (c: Buffer) => {
-    out += c;
-  });
-  child.stderr?.on("data", (c: Buffer) => {
-    out += c;
-  });
-  const done = new Promise<{ code: number | null; signal: string | null; out: string }>((r) =>
-    child.on("exit", (code, signal) => r({ code, signal, out })),
-  );
-  return { child, done };
-}
-
 describe("http-action × SIGKILL during the change", () => {
   it("journals the previous value before the change is sent, and cleanup restores it", async () => {
-    const run = gameday([
+    const run = spawnGameday([
       "run",
       join(work, "scenario.ts"),
       "--config",
@@ -113,8 +92,8 @@ describe("http-action × SIGKILL during the change", () => {
       "--quiet",
     ]);
     victim = run.child;
-    const died = await run.done;
-    expect(died.signal, died.out).toBe("SIGKILL");
+    const died = await run.ended;
+    expect(died.signal, died.output).toBe("SIGKILL");
     expect(flags.large_model).toBe(false);
 
     // At the moment the change arrived, the journal already held the value to restore.
@@ -130,9 +109,9 @@ describe("http-action × SIGKILL during the change", () => {
     expect(atPut.map((e) => e.type)).not.toContain("fault.applied");
 
     const runId = runFolders(reports)[0]!;
-    const cleanup = await gameday(["cleanup", "--run", runId, "--out", reports]).done;
-    expect(cleanup.code, cleanup.out).toBe(0);
-    expect(cleanup.out).toMatch(/reverted f01: http-action on flags/);
+    const cleanup = await spawnGameday(["cleanup", "--run", runId, "--out", reports]).ended;
+    expect(cleanup.code, cleanup.output).toBe(0);
+    expect(cleanup.output).toMatch(/reverted f01: http-action on flags/);
     expect(flags).toEqual({ large_model: true, price: 0.002 });
     expect(puts[1]?.body).toEqual({ large_model: true, price: 0.002 });
     const { entries } = readJournal(join(reports, runId, "journal.jsonl"));

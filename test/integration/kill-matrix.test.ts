@@ -4,7 +4,7 @@
 // restart. The HTTP-fault run also drives a load through the faulted proxy on the built-in engine:
 // its gameday-load process must not outlive the run either, however the run dies (a SIGKILLed
 // harness gives it no chance to stop it: the engine stops itself, by PR_SET_PDEATHSIG).
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -21,8 +21,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toolPath } from "../../src/env/local.ts";
 import { alive, type ManagedProcess, sleep, startOnFreePort } from "../../src/env/process.ts";
 import { LOAD_ENGINE_NAME } from "../../src/load/engine-bin.ts";
+import { spawnGameday } from "../gameday-child.ts";
 
 const root = resolve(import.meta.dirname, "../..");
+// The proxy is started like the environment starts it (a managed process), not as a gameday child.
 const main = join(root, "src/cli/main.ts");
 // Inside the repo, so the generated scenario and config files resolve `import … from "gameday"`.
 mkdirSync(join(root, "reports", "tmp"), { recursive: true });
@@ -220,36 +222,8 @@ function startRun(kind: Kind): {
   writeFileSync(join(dir, "scenario.ts"), scenarioFor(kind));
   const cfg = configFile(dir);
   const reports = join(dir, "reports");
-  const child = spawn(
-    process.execPath,
-    [
-      "--disable-warning=ExperimentalWarning",
-      main,
-      "run",
-      join(dir, "scenario.ts"),
-      "--config",
-      cfg,
-      "--out",
-      reports,
-      "--quiet",
-    ],
-    {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let out = "";
-  child.stdout?.on("data", (c: Buffer) => {
-    out += c;
-  });
-  child.stderr?.on("data", (c: Buffer) => {
-    out += c;
-  });
-  const done = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-  done.then(() => {
-    if (process.env.GAMEDAY_DEBUG) console.log(out);
-  });
-  return { child, dir, reports, done };
+  const run = spawnGameday(["run", join(dir, "scenario.ts"), "--config", cfg, "--out", reports, "--quiet"]);
+  return { child: run.child, dir, reports, done: run.exited };
 }
 
 async function waitForApplied(reports: string): Promise<string> {
@@ -269,23 +243,6 @@ async function waitForApplied(reports: string): Promise<string> {
     await sleep(50);
   }
   throw new Error("the fault was never applied");
-}
-
-function runAsync(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (c: Buffer) => {
-      output += c;
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      output += c;
-    });
-    child.on("exit", (code) => resolve({ code, output }));
-  });
 }
 
 const kinds: Kind[] = [
@@ -366,7 +323,7 @@ describe("kill matrix: no fault survives its run", () => {
           if (kind !== "redis") expect(await faultsLeft(kind, runDir)).not.toEqual([]);
           const runId = runDir.split("/").at(-1)!;
           // Async: the flags service lives in this test process and must keep answering meanwhile.
-          const cleanup = await runAsync(["cleanup", "--run", runId, "--out", run.reports]);
+          const cleanup = await spawnGameday(["cleanup", "--run", runId, "--out", run.reports]).ended;
           expect(cleanup.code, cleanup.output).toBe(0);
           expect(cleanup.output).toMatch(/cleaned up 1 run/);
         } else {

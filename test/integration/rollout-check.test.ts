@@ -1,25 +1,19 @@
 // `gameday rollout check`: one evaluation now, against the stack `gameday env up` holds (real
 // Prometheus and Alertmanager): with no traffic the gate has no data and holds, naming the
 // criteria; after real traffic it promotes. Sources that do not answer are exit 3, never PROMOTE.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/env/process.ts";
 import type { GamedayConfig } from "../../src/scenario/config.ts";
-import { root, writeReadyPrr, writeTestRollout } from "../rollout-run.ts";
+import { writeReadyPrr, writeTestRollout } from "../rollout-run.ts";
+import { runGameday } from "../gameday-child.ts";
 
 const work = mkdtempSync(join(tmpdir(), "gameday-rollout-check-"));
-const main = join(root, "src/cli/main.ts");
 
 function gameday(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
-    cwd: work,
-    encoding: "utf8",
-    timeout: 90_000,
-  });
-  return { code: r.status, out: `${r.stdout}${r.stderr}`, stdout: r.stdout };
+  return runGameday(args, { cwd: work, timeoutMs: 90_000 });
 }
 
 afterAll(() => {
@@ -44,10 +38,10 @@ describe("gameday rollout check", () => {
     );
     const file = writeTestRollout(work, "prerequisites: {}");
     const r = gameday("rollout", "check", file, "--phase", "P2", "--config", config);
-    expect(r.code, r.out).toBe(3);
-    expect(r.out).toMatch(/HOLD/);
-    expect(r.out).toMatch(/never promote on missing data/);
-    expect(r.out).toMatch(/unreachable: .*PromQL/);
+    expect(r.code, r.output).toBe(3);
+    expect(r.output).toMatch(/HOLD/);
+    expect(r.output).toMatch(/never promote on missing data/);
+    expect(r.output).toMatch(/unreachable: .*PromQL/);
   });
 
   it("holds with no traffic (no data), then promotes once real traffic gives every criterion a value", async () => {
@@ -58,12 +52,12 @@ export default defineConfig({ provider: "reference", receiver: { listen: "127.0.
 `,
     );
     const up = gameday("env", "up");
-    expect(up.code, up.out).toBe(0);
+    expect(up.code, up.output).toBe(0);
     const prr = writeReadyPrr(work);
     const file = writeTestRollout(work, `prerequisites: { prr: { file: ${JSON.stringify(prr)} } }`);
 
     const idle = gameday("rollout", "check", file, "--phase", "P0", "--json");
-    expect(idle.code, idle.out).toBe(1);
+    expect(idle.code, idle.output).toBe(1);
     const held = JSON.parse(idle.stdout) as CheckJson;
     expect(held.decision).toBe("HOLD");
     expect(held.criteria.find((c) => c.role === "gate" && c.name === "error_rate")?.status).toBe("missing");
@@ -93,7 +87,7 @@ export default defineConfig({ provider: "reference", receiver: { listen: "127.0.
     await new Promise((done) => setTimeout(done, 2_500));
     const busy = gameday("rollout", "check", file, "--phase", "P0", "--json");
     const promoted = JSON.parse(busy.stdout) as CheckJson;
-    expect(busy.code, `${busy.out}`).toBe(0);
+    expect(busy.code, `${busy.output}`).toBe(0);
     expect(promoted.decision).toBe("PROMOTE");
     expect(promoted.criteria.filter((c) => c.role === "gate").every((c) => c.status === "pass")).toBe(true);
     expect(promoted.recommendations[0]).toMatch(/promote to P1 \(1 %\)/);

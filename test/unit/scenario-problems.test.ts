@@ -1,19 +1,16 @@
 // Every problem of a scenario file is reported at once, whatever its class: schema, unknown
 // targets and fault conflicts, each as `<file>: <path>: <message>`.
-import { spawnSync } from "node:child_process";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runGameday } from "../gameday-child.ts";
 
 const root = resolve(import.meta.dirname, "../..");
-const main = join(root, "src/cli/main.ts");
 const config = "test/fixtures/configs/targets.config.ts";
 
+/** The run, with its stderr as lines: one problem per line. */
 function gameday(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
-    cwd: root,
-    encoding: "utf8",
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr.trim().split("\n") };
+  const r = runGameday(args, { cwd: root });
+  return { ...r, err: r.stderr.trim().split("\n") };
 }
 
 const validate = (...args: string[]) => gameday("validate", ...args);
@@ -63,6 +60,6 @@ describe("a host off loopback is a config problem before anything runs", () => {
     const r = gameday("run", "scenarios/llm-provider-outage.ts", "--dry-run", "--config", remote);
     expect(r.code).toBe(2);
     expect(r.err).toContain(problem);
-    expect(r.out).toBe("");
+    expect(r.stdout).toBe("");
   });
 });

@@ -1,19 +1,14 @@
 // An unknown --profile is invalid input: exit 2 and the list of valid profiles, for every command
 // that takes one, before anything is loaded or started.
-import { spawnSync } from "node:child_process";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PROFILES } from "../../src/scenario/profile.ts";
+import { runGameday } from "../gameday-child.ts";
 
 const root = resolve(import.meta.dirname, "../..");
-const main = join(root, "src/cli/main.ts");
 
 function gameday(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
-    cwd: root,
-    encoding: "utf8",
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return runGameday(args, { cwd: root });
 }
 
 describe("--profile with an unknown name", () => {
@@ -22,15 +17,15 @@ describe("--profile with an unknown name", () => {
     (...args) => {
       const r = gameday(...args, "--profile", "bogus");
       expect(r.code).toBe(2);
-      expect(r.err).toContain(`gameday ${args[0]}: unknown profile "bogus" (known: real, ci)`);
-      expect(r.out).toBe("");
+      expect(r.stderr).toContain(`gameday ${args[0]}: unknown profile "bogus" (known: real, ci)`);
+      expect(r.stdout).toBe("");
     },
   );
 
   it("a prototype property name is not a profile", () => {
     const r = gameday("list", "--profile", "constructor");
     expect(r.code).toBe(2);
-    expect(r.err).toContain('unknown profile "constructor"');
+    expect(r.stderr).toContain('unknown profile "constructor"');
   });
 
   it("every known profile is still accepted", () => {
