@@ -1,7 +1,7 @@
 // prr_checklist.md in the seed's format: one ☑/☐ line per category, the evidence under it, and the
 // sign-off line. The file is what the four roles sign, so it must render identically for the same
 // evidence on the same day (no clock time, stable order).
-import type { Role } from "../sign/index.ts";
+import { INTOTO_BUNDLE_FILE, LEGACY_ATTESTATION_FILE, type Role } from "../sign/index.ts";
 import type { ItemResult, PrrReport } from "./check.ts";
 import { CATEGORIES, CATEGORY_LABELS } from "./schema.ts";
 
@@ -16,11 +16,29 @@ const ROLE_LABEL: Record<Role, string> = {
 const SIGN_ORDER: Role[] = ["sre", "security", "product", "platform"];
 
 export interface ChecklistOptions {
-  /** Roles with a valid signature, for display only; the signed file always shows ☐ (signatures live in attestation.dsse.json). */
+  /** Roles with a valid signature, for display only; the signed file always shows ☐ (signatures live in intoto.jsonl). */
   signed?: Role[];
 }
 
+const SIGNATURES_LINE = `Signatures: \`${INTOTO_BUNDLE_FILE}\` beside this file, an in-toto attestation bundle with one DSSE envelope per role (\`gameday prr status\`).`;
+/** The same line as checklists signed before intoto.jsonl rendered it, byte for byte. */
+const LEGACY_SIGNATURES_LINE = `Signatures: \`${LEGACY_ATTESTATION_FILE}\` beside this file, one DSSE envelope per role (\`gameday verify\`).`;
+
+/**
+ * Whether a checklist on disk is the one today's evidence renders. A checklist signed before the
+ * in-toto bundle differs only in the line pointing at its signatures file; it is the same
+ * checklist, and counting it stale would void every sign-off made then (and carried into
+ * intoto.jsonl by a later signature, the roles' signed text keeps the old pointer).
+ */
+export function isCurrentChecklist(text: string, report: PrrReport): boolean {
+  return text === renderPrrChecklist(report) || text === render(report, {}, LEGACY_SIGNATURES_LINE);
+}
+
 export function renderPrrChecklist(report: PrrReport, o: ChecklistOptions = {}): string {
+  return render(report, o, SIGNATURES_LINE);
+}
+
+function render(report: PrrReport, o: ChecklistOptions, signaturesLine: string): string {
   const o2 = report.owners;
   const lines = [
     `# PRR checklist — ${report.service}`,
@@ -46,7 +64,7 @@ export function renderPrrChecklist(report: PrrReport, o: ChecklistOptions = {}):
     `Readiness: ${report.percent}% — ${report.green} green, ${report.excepted} excepted, ${report.red} red. ${
       report.ready ? "Every item is green or validly excepted." : "NOT READY: red items below."
     }`,
-    "Signatures: `attestation.dsse.json` beside this file, one DSSE envelope per role (`gameday verify`).",
+    signaturesLine,
     "",
     "## Evidence",
     "",

@@ -3,7 +3,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  ATTESTATION_FILE,
+  attestationFileIn,
+  INTOTO_BUNDLE_FILE,
   ROLES,
   type Role,
   type SignOutcome,
@@ -13,7 +14,7 @@ import {
   verifyFolder,
 } from "../sign/index.ts";
 import { type PrrCheckOptions, type PrrReport, prrCheck } from "./check.ts";
-import { CHECKLIST_FILE, renderPrrChecklist } from "./checklist.ts";
+import { CHECKLIST_FILE, isCurrentChecklist, renderPrrChecklist } from "./checklist.ts";
 import { canonicalJson } from "../report/result-file.ts";
 
 export const PRR_PREDICATE_TYPE = "https://gameday.dev/prr/v1";
@@ -40,10 +41,13 @@ export async function prrSign(file: string, o: PrrSignOptions): Promise<SignOutc
     );
   }
   mkdirSync(o.outDir, { recursive: true });
-  const files = renderedFiles(report);
-  const changed = Object.entries(files).filter(([name, text]) => {
+  const signed = attestationFileIn(o.outDir) !== null;
+  const changed = Object.entries(renderedFiles(report)).filter(([name, text]) => {
     const p = join(o.outDir, name);
-    return !existsSync(p) || readFileSync(p, "utf8") !== text;
+    if (!existsSync(p)) return true;
+    const onDisk = readFileSync(p, "utf8");
+    // an unsigned folder simply gets today's text; a signed one keeps what its roles signed
+    return signed ? !isCurrent(name, onDisk, report) : onDisk !== text;
   });
   if (changed.length) {
     const existing = verifyFolder(o.outDir, PRR_PREDICATE_TYPE).signatures.filter(
@@ -52,7 +56,7 @@ export async function prrSign(file: string, o: PrrSignOptions): Promise<SignOutc
     if (existing.length && existsSync(join(o.outDir, CHECKLIST_FILE))) {
       throw new SignInputError(
         `${o.outDir}: the checklist changed since ${existing.map((s) => s.role).join(", ")} signed (${changed.map(([n]) => n).join(", ")}); ` +
-          "they must re-sign: remove attestation.dsse.json and collect all signatures on the new checklist",
+          `they must re-sign: remove ${attestationFileIn(o.outDir) ?? INTOTO_BUNDLE_FILE} and collect all signatures on the new checklist`,
       );
     }
     for (const [name, text] of changed) writeFileSync(join(o.outDir, name), text);
@@ -78,6 +82,8 @@ export interface PrrStatus {
   signatures: VerifyOutcome["signatures"];
   signedRoles: Role[];
   problems: string[];
+  /** Not failures: e.g. that the signatures were read from a legacy attestation.dsse.json. */
+  notices: string[];
 }
 
 /** Approved only when every item is green or validly excepted, the signed checklist is current, and all four roles signed it. */
@@ -96,20 +102,27 @@ export async function prrStatus(
     );
   const v = verifyFolder(o.outDir, PRR_PREDICATE_TYPE, { require: [...ROLES], trustDir: o.trustDir });
   problems.push(...v.problems);
-  for (const [name, text] of Object.entries(renderedFiles(report))) {
+  for (const name of Object.keys(renderedFiles(report))) {
     const p = join(o.outDir, name);
-    if (existsSync(p) && readFileSync(p, "utf8") !== text)
+    if (existsSync(p) && !isCurrent(name, readFileSync(p, "utf8"), report))
       problems.push(`${name}: stale — the evidence today differs from what was signed`);
   }
   const signedRoles = ROLES.filter((r) => v.signatures.some((s) => s.ok && s.role === r));
-  return { approved: problems.length === 0, report, signatures: v.signatures, signedRoles, problems };
+  return {
+    approved: problems.length === 0,
+    report,
+    signatures: v.signatures,
+    signedRoles,
+    problems,
+    notices: v.notices,
+  };
 }
 
 export type ChecklistWrite =
   | { action: "wrote"; path: string }
   | { action: "unchanged"; path: string }
-  /** The folder is signed and today's checklist differs: the signed file is left as it was. */
-  | { action: "kept-signed"; path: string };
+  /** The folder is signed (by `attestation`) and today's checklist differs: the signed file is left as it was. */
+  | { action: "kept-signed"; path: string; attestation: string };
 
 /**
  * `prr check`'s copy of the checklist. Once a role signed the folder its checklist is evidence of
@@ -120,10 +133,20 @@ export function writeCheckChecklist(outDir: string, report: PrrReport): Checklis
   const text = renderPrrChecklist(report);
   const current = existsSync(path) ? readFileSync(path, "utf8") : null;
   if (current === text) return { action: "unchanged", path };
-  if (current !== null && existsSync(join(outDir, ATTESTATION_FILE))) return { action: "kept-signed", path };
+  const attestation = attestationFileIn(outDir);
+  if (current !== null && attestation !== null)
+    return isCurrentChecklist(current, report)
+      ? { action: "unchanged", path }
+      : { action: "kept-signed", path, attestation: join(outDir, attestation) };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path, text);
   return { action: "wrote", path };
+}
+
+/** Whether a signed file still says what today's evidence renders. */
+function isCurrent(name: string, onDisk: string, report: PrrReport): boolean {
+  if (name === CHECKLIST_FILE) return isCurrentChecklist(onDisk, report);
+  return onDisk === renderedFiles(report)[name];
 }
 
 function renderedFiles(report: PrrReport): Record<string, string> {

@@ -1,12 +1,13 @@
-// A folder's attestation: `attestation.dsse.json`, a bundle of DSSE envelopes, one per role. Each
-// envelope carries an in-toto Statement whose subjects are every other file in the folder and whose
-// predicate names the role and the signer's key — so the role claim is covered by the signature,
-// and each role signs (and can re-sign) independently of the others.
+// A folder's attestation: `intoto.jsonl`, an in-toto attestation bundle holding one DSSE envelope
+// per role. Each envelope carries an in-toto Statement whose subjects are every other file in the
+// folder and whose predicate names the role and the signer's key — so the role claim is covered by
+// the signature, and each role signs (and can re-sign) independently of the others. Folders signed
+// before the bundle format (`attestation.dsse.json`) are still read, and converted when re-signed.
 import { createPublicKey } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
-import { listFiles } from "./files.ts";
+import type { z } from "zod";
+import { appendEnvelope, envelopeLine, INTOTO_BUNDLE_FILE, readBundleFile, writeBundle } from "./bundle.ts";
 import {
   type Envelope,
   envelopeSchema,
@@ -14,7 +15,10 @@ import {
   signEnvelope,
   verifySignature,
 } from "./dsse.ts";
+import { SignInputError } from "./errors.ts";
+import { listFiles } from "./files.ts";
 import { keyidOf, loadPrivateKey, loadTrustDir, publicKeyFromPem } from "./keys.ts";
+import { LEGACY_ATTESTATION_FILE, LEGACY_READ_NOTICE, readLegacyBundle } from "./legacy-bundle.ts";
 import {
   ROLES,
   type Role,
@@ -23,20 +27,6 @@ import {
   statementSchema,
   subjectsOf,
 } from "./statement.ts";
-import { SignInputError } from "./errors.ts";
-
-export const ATTESTATION_FILE = "attestation.dsse.json";
-export const BUNDLE_MEDIA_TYPE = "application/vnd.gameday.dsse-bundle+json;version=1";
-
-export interface Bundle {
-  mediaType: typeof BUNDLE_MEDIA_TYPE;
-  envelopes: Envelope[];
-}
-
-const bundleSchema = z.strictObject({
-  mediaType: z.literal(BUNDLE_MEDIA_TYPE),
-  envelopes: z.array(z.unknown()),
-});
 
 export interface SignFolderOptions {
   role: Role;
@@ -52,6 +42,8 @@ export interface SignOutcome {
   role: Role;
   keyid: string;
   subjects: string[];
+  /** What signing did besides adding a line (carried a legacy file over, replaced the role's own line). */
+  notices: string[];
 }
 
 export interface VerifyOptions {
@@ -70,12 +62,28 @@ export interface VerifyOutcome {
   /** Whether signer keys were checked against a trust store; false means "self-consistent" at best. */
   trusted: boolean;
   problems: string[];
+  /** Not failures: e.g. that the signatures were read from a legacy attestation.dsse.json. */
+  notices: string[];
   signatures: Array<{ role: string; keyid: string; ok: boolean }>;
 }
 
-/** Files an attestation covers: everything in the folder except the attestation itself. */
+/** The attestation file a folder holds, preferring the in-toto bundle; null when it is not signed. */
+export function attestationFileIn(dir: string): string | null {
+  if (existsSync(join(dir, INTOTO_BUNDLE_FILE))) return INTOTO_BUNDLE_FILE;
+  if (existsSync(join(dir, LEGACY_ATTESTATION_FILE))) return LEGACY_ATTESTATION_FILE;
+  return null;
+}
+
+/** Files an attestation covers: everything in the folder except the attestation files themselves. */
 export function attestedFiles(dir: string): string[] {
-  return listFiles(dir).filter((f) => f !== ATTESTATION_FILE);
+  return listFiles(dir).filter((f) => f !== INTOTO_BUNDLE_FILE && f !== LEGACY_ATTESTATION_FILE);
+}
+
+/** An envelope already in the folder, while signing: where it is, its exact line text, and the envelope. */
+interface HeldEnvelope {
+  where: string;
+  text: string;
+  env: Envelope;
 }
 
 export function signFolder(dir: string, o: SignFolderOptions): SignOutcome {
@@ -97,58 +105,146 @@ export function signFolder(dir: string, o: SignFolderOptions): SignOutcome {
       signedAt: (o.now ?? new Date()).toISOString(),
     },
   };
-  const path = join(dir, ATTESTATION_FILE);
-  const bundle: Bundle = existsSync(path)
-    ? readBundleStrict(path)
-    : { mediaType: BUNDLE_MEDIA_TYPE, envelopes: [] };
-  const kept: Envelope[] = [];
-  for (const env of bundle.envelopes) {
-    const claim = claimOf(env);
+  const path = join(dir, INTOTO_BUNDLE_FILE);
+  const { held, legacy } = heldEnvelopes(dir);
+  const kept: HeldEnvelope[] = [];
+  const replaced: HeldEnvelope[] = [];
+  for (const h of held) {
+    const claim = claimOf(h.env);
     if (claim?.role !== o.role) {
       if (claim?.keyid === keyid)
         throw new SignInputError(
-          `${path}: key ${keyid} already signed role ${claim.role}; separation of duties needs a different key for role ${o.role}`,
+          `${join(dir, h.where)}: key ${keyid} already signed role ${claim.role}; separation of duties needs a different key for role ${o.role}`,
         );
-      kept.push(env);
+      kept.push(h);
       continue;
     }
     if (claim.keyid !== keyid) {
       throw new SignInputError(
-        `${path}: role ${o.role} is already signed by key ${claim.keyid}; remove that signature before signing with key ${keyid}`,
+        `${join(dir, h.where)}: role ${o.role} is already signed by key ${claim.keyid}; remove that signature before signing with key ${keyid}`,
       );
     }
     // the same key re-signing its role replaces its earlier signature
+    replaced.push(h);
   }
   const env = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), key, keyid);
-  kept.push(env);
-  kept.sort((a, b) => (claimOf(a)?.role ?? "").localeCompare(claimOf(b)?.role ?? ""));
-  writeFileSync(path, `${JSON.stringify({ mediaType: BUNDLE_MEDIA_TYPE, envelopes: kept }, null, 2)}\n`);
-  return { attestation: path, role: o.role, keyid, subjects: files };
+  const notices: string[] = [];
+  if (replaced.length)
+    notices.push(
+      `replaced role ${o.role}'s earlier signature by the same key (${replaced.map((h) => h.where).join(", ")}); the other signatures are unchanged`,
+    );
+  if (legacy) {
+    // Carry every signature over, then drop the old file: two attestation files would leave a
+    // verifier guessing which one counts.
+    writeBundle(path, [...kept.map((h) => h.text), envelopeLine(env).trimEnd()]);
+    unlinkSync(join(dir, LEGACY_ATTESTATION_FILE));
+    notices.push(
+      `carried ${kept.length} signature(s) from legacy ${LEGACY_ATTESTATION_FILE} (gameday bundle format) into ${INTOTO_BUNDLE_FILE} and removed ${LEGACY_ATTESTATION_FILE}`,
+    );
+  } else if (replaced.length) {
+    writeBundle(path, [...kept.map((h) => h.text), envelopeLine(env).trimEnd()]);
+  } else {
+    appendEnvelope(path, env);
+  }
+  return { attestation: path, role: o.role, keyid, subjects: files, notices };
+}
+
+/**
+ * The envelopes signing must keep. Every one must be well-formed, or signing would silently drop
+ * someone's signature (or skip it when checking separation of duties).
+ */
+function heldEnvelopes(dir: string): { held: HeldEnvelope[]; legacy: boolean } {
+  const file = attestationFileIn(dir);
+  if (file === null) return { held: [], legacy: false };
+  if (file === INTOTO_BUNDLE_FILE) {
+    if (existsSync(join(dir, LEGACY_ATTESTATION_FILE)))
+      throw new SignInputError(
+        `${dir}: holds both ${INTOTO_BUNDLE_FILE} and a legacy ${LEGACY_ATTESTATION_FILE}; remove the one that is out of date before signing`,
+      );
+    const path = join(dir, INTOTO_BUNDLE_FILE);
+    const held = readBundleFile(path).map((l): HeldEnvelope => {
+      if ("error" in l)
+        throw new SignInputError(`${path}: line ${l.line}: ${l.error}; fix or remove it before signing`);
+      const e = envelopeSchema.safeParse(l.json);
+      if (!e.success)
+        throw new SignInputError(
+          `${path}: line ${l.line} is not a valid DSSE envelope (${issuesOf(e.error)}); fix or remove it before signing`,
+        );
+      return { where: `${INTOTO_BUNDLE_FILE}: line ${l.line}`, text: l.text, env: e.data };
+    });
+    return { held, legacy: false };
+  }
+  const path = join(dir, LEGACY_ATTESTATION_FILE);
+  const held = readLegacyBundle(path).map((raw, i): HeldEnvelope => {
+    const e = envelopeSchema.safeParse(raw);
+    if (!e.success)
+      throw new SignInputError(`${path}: envelope ${i + 1} is malformed; fix or remove it before signing`);
+    return {
+      where: `${LEGACY_ATTESTATION_FILE}: envelope ${i + 1}`,
+      text: envelopeLine(e.data).trimEnd(),
+      env: e.data,
+    };
+  });
+  return { held, legacy: true };
+}
+
+/** An attestation entry to verify: a parsed line or legacy envelope, or why it could not be parsed. */
+type Entry = { where: string; raw: unknown } | { where: string; error: string };
+
+type ReadAttestation =
+  | { kind: "missing" }
+  | { kind: "unreadable"; problem: string; notices: string[] }
+  | { kind: "read"; file: string; entries: Entry[]; problems: string[]; notices: string[] };
+
+function readAttestation(dir: string): ReadAttestation {
+  const file = attestationFileIn(dir);
+  if (file === null) return { kind: "missing" };
+  if (file === INTOTO_BUNDLE_FILE) {
+    const entries = readBundleFile(join(dir, file)).map(
+      (l): Entry =>
+        "error" in l
+          ? { where: `${file}: line ${l.line}`, error: l.error }
+          : { where: `${file}: line ${l.line}`, raw: l.json },
+    );
+    const problems = existsSync(join(dir, LEGACY_ATTESTATION_FILE))
+      ? [
+          `${LEGACY_ATTESTATION_FILE}: a legacy attestation beside ${INTOTO_BUNDLE_FILE}; only ${INTOTO_BUNDLE_FILE} is read, and an unsigned file in a signed folder fails; remove the one that is out of date`,
+        ]
+      : [];
+    return { kind: "read", file, entries, problems, notices: [] };
+  }
+  const notices = [LEGACY_READ_NOTICE];
+  try {
+    const entries = readLegacyBundle(join(dir, file)).map(
+      (raw, i): Entry => ({ where: `${file}: envelope ${i + 1}`, raw }),
+    );
+    return { kind: "read", file, entries, problems: [], notices };
+  } catch (err) {
+    return { kind: "unreadable", problem: (err as Error).message, notices };
+  }
 }
 
 export function verifyFolder(dir: string, predicateType: string, o: VerifyOptions = {}): VerifyOutcome {
   const problems: string[] = [];
   const signatures: VerifyOutcome["signatures"] = [];
-  const path = join(dir, ATTESTATION_FILE);
   const trusted = Boolean(o.trustDir);
   if (!trusted && o.require?.length)
     problems.push(
       `required roles (${o.require.join(", ")}) cannot be checked without a trust store: with only the keys embedded in the envelopes, anyone can re-sign a changed folder as any role`,
     );
+  const read = readAttestation(dir);
+  const notices = read.kind === "missing" ? [] : read.notices;
   const fail = (p: string): VerifyOutcome => ({
     ok: false,
     trusted,
     problems: [...problems, p],
+    notices,
     signatures,
   });
-  if (!existsSync(path)) return fail(`${ATTESTATION_FILE}: missing — the folder is not signed`);
-  let bundle: { envelopes: unknown[] };
-  try {
-    bundle = readBundle(path);
-  } catch (err) {
-    return fail((err as Error).message);
-  }
-  if (!bundle.envelopes.length) problems.push(`${ATTESTATION_FILE}: contains no signatures`);
+  if (read.kind === "missing") return fail(`${INTOTO_BUNDLE_FILE}: missing — the folder is not signed`);
+  if (read.kind === "unreadable") return fail(read.problem);
+  problems.push(...read.problems);
+  if (!read.entries.length) problems.push(`${read.file}: contains no signatures`);
 
   const trust = o.trustDir ? loadTrustDir(o.trustDir) : null;
   if (trust) problems.push(...trust.problems);
@@ -156,16 +252,19 @@ export function verifyFolder(dir: string, predicateType: string, o: VerifyOption
   const current = new Map(subjectsOf(dir, files).map((s) => [s.name, s.digest.sha256]));
   const validRoles = new Map<string, string[]>();
 
-  bundle.envelopes.forEach((raw, i) => {
-    const where = `${ATTESTATION_FILE}: envelope ${i + 1}`;
-    const own: string[] = [];
-    const parsed = envelopeSchema.safeParse(raw);
-    if (!parsed.success) {
-      problems.push(
-        `${where}: malformed envelope: ${parsed.error.issues.map((x) => `${x.path.join(".") || "(root)"}: ${x.message}`).join("; ")}`,
-      );
+  for (const entry of read.entries) {
+    const { where } = entry;
+    if ("error" in entry) {
+      problems.push(`${where}: ${entry.error}`);
       signatures.push({ role: "?", keyid: "?", ok: false });
-      return;
+      continue;
+    }
+    const own: string[] = [];
+    const parsed = envelopeSchema.safeParse(entry.raw);
+    if (!parsed.success) {
+      problems.push(`${where}: malformed envelope: ${issuesOf(parsed.error)}`);
+      signatures.push({ role: "?", keyid: "?", ok: false });
+      continue;
     }
     const env = parsed.data;
     let statement: z.output<typeof statementSchema> | null = null;
@@ -176,10 +275,7 @@ export function verifyFolder(dir: string, predicateType: string, o: VerifyOption
     try {
       const st = statementSchema.safeParse(JSON.parse(Buffer.from(env.payload, "base64").toString("utf8")));
       if (st.success) statement = st.data;
-      else
-        own.push(
-          `payload is not a gameday in-toto statement: ${st.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`,
-        );
+      else own.push(`payload is not a gameday in-toto statement: ${issuesOf(st.error)}`);
     } catch {
       own.push("payload is not valid JSON");
     }
@@ -213,7 +309,7 @@ export function verifyFolder(dir: string, predicateType: string, o: VerifyOption
     signatures.push({ role, keyid: sig.keyid, ok });
     for (const p of own) problems.push(`${label}: ${p}`);
     if (ok) validRoles.set(role, [...(validRoles.get(role) ?? []), sig.keyid]);
-  });
+  }
 
   for (const [role, keyids] of validRoles) {
     if (keyids.length > 1)
@@ -225,7 +321,11 @@ export function verifyFolder(dir: string, predicateType: string, o: VerifyOption
     if (!validRoles.has(role)) problems.push(`required role ${role} has no valid signature`);
   }
   problems.push(...separationProblems(validRoles, o.require ?? []));
-  return { ok: problems.length === 0, trusted, problems, signatures };
+  return { ok: problems.length === 0, trusted, problems, notices, signatures };
+}
+
+function issuesOf(error: z.ZodError): string {
+  return error.issues.map((x) => `${x.path.join(".") || "(root)"}: ${x.message}`).join("; ");
 }
 
 /**
@@ -266,34 +366,6 @@ function subjectProblems(
   }
   for (const name of current.keys()) if (!signed.has(name)) out.push(`${name}: file added after signing`);
   return out;
-}
-
-function readBundle(path: string): { envelopes: unknown[] } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new SignInputError(`${ATTESTATION_FILE}: not valid JSON: ${(err as Error).message}`);
-  }
-  const b = bundleSchema.safeParse(parsed);
-  if (!b.success) {
-    throw new SignInputError(
-      `${ATTESTATION_FILE}: malformed bundle: ${b.error.issues.map((x) => `${x.path.join(".") || "(root)"}: ${x.message}`).join("; ")}`,
-    );
-  }
-  return b.data;
-}
-
-/** For signing: every envelope must be well-formed, or we would silently drop someone's signature. */
-function readBundleStrict(path: string): Bundle {
-  const b = readBundle(path);
-  const envelopes = b.envelopes.map((raw, i) => {
-    const e = envelopeSchema.safeParse(raw);
-    if (!e.success)
-      throw new SignInputError(`${path}: envelope ${i + 1} is malformed; fix or remove it before signing`);
-    return e.data;
-  });
-  return { mediaType: BUNDLE_MEDIA_TYPE, envelopes };
 }
 
 /** The role and key an envelope claims (unverified: for bookkeeping while signing). */

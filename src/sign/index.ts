@@ -1,4 +1,5 @@
-// Signing: Ed25519 keys, DSSE envelopes over in-toto statements, one signature per role.
+// Signing: Ed25519 keys, DSSE envelopes over in-toto statements, one signature per role, kept in
+// an in-toto attestation bundle (intoto.jsonl).
 export { keygen, keyidOf, loadTrustDir, TRUSTED_SUBDIR, type KeyPairFiles } from "./keys.ts";
 export {
   pae,
@@ -13,13 +14,13 @@ export {
   signFolder,
   verifyFolder,
   attestedFiles,
-  ATTESTATION_FILE,
-  BUNDLE_MEDIA_TYPE,
-  type Bundle,
+  attestationFileIn,
   type SignFolderOptions,
   type SignOutcome,
   type VerifyOptions,
   type VerifyOutcome,
 } from "./attestation.ts";
+export { INTOTO_BUNDLE_FILE, INTOTO_BUNDLE_MEDIA_TYPE } from "./bundle.ts";
+export { LEGACY_ATTESTATION_FILE, LEGACY_BUNDLE_MEDIA_TYPE, LEGACY_READ_NOTICE } from "./legacy-bundle.ts";
 export { signRun, verifyRun, REPORT_PREDICATE_TYPE } from "./run.ts";
 export { SignInputError } from "./errors.ts";

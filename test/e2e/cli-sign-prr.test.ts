@@ -1,7 +1,16 @@
 // The signing and PRR flow as the README tells it, through the real CLI: keygen per role, sign,
 // verify, tamper, prr check/sign/status, and the trust-store rules of --require / --trust.
 import { spawnSync } from "node:child_process";
-import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDirs } from "../temp-dirs.ts";
@@ -31,6 +40,31 @@ function workspace(): { cwd: string; run: string } {
   expect(r.code, r.err).toBe(0);
   return { cwd, run };
 }
+
+/**
+ * Rewrites a signed folder the way gameday wrote it before intoto.jsonl: attestation.dsse.json, one
+ * JSON object with the same envelopes sorted by role. Written by hand here, from the format, so the
+ * test does not depend on the code that reads it.
+ */
+function toLegacy(dir: string): void {
+  const path = join(dir, "intoto.jsonl");
+  const roleOf = (e: { payload: string }) =>
+    (JSON.parse(Buffer.from(e.payload, "base64").toString("utf8")) as { predicate: { role: string } })
+      .predicate.role;
+  const envelopes = readFileSync(path, "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { payload: string })
+    .sort((a, b) => roleOf(a).localeCompare(roleOf(b)));
+  writeFileSync(
+    join(dir, "attestation.dsse.json"),
+    `${JSON.stringify({ mediaType: "application/vnd.gameday.dsse-bundle+json;version=1", envelopes }, null, 2)}\n`,
+  );
+  unlinkSync(path);
+}
+
+const LEGACY_NOTICE =
+  "notice: read legacy attestation.dsse.json (gameday bundle format); re-sign to write intoto.jsonl";
 
 describe("gameday verify without a trust store", () => {
   let ws: { cwd: string; run: string };
@@ -201,4 +235,102 @@ describe("the README's signing flow, end to end", () => {
     expect(stale.err).toContain("problem: prr_checklist.md: stale");
     expect(stale.err).not.toMatch(/content changed since signing|file added after signing/);
   });
+
+  it("sign writes intoto.jsonl, one line per role; a legacy attestation.dsse.json still verifies with a notice and is carried over by the next sign", () => {
+    const own = workspace();
+    const first = ROLES.filter((r) => r !== "platform");
+    for (const role of first) {
+      const s = gameday(
+        own.cwd,
+        "sign",
+        "run",
+        "--role",
+        role,
+        "--key",
+        join(ws.cwd, `keys/${role}.key.pem`),
+      );
+      expect(s.code, s.err).toBe(0);
+      expect(s.out).toContain(`→ run/intoto.jsonl`);
+      expect(s.err).toBe("");
+    }
+    expect(readFileSync(join(own.run, "intoto.jsonl"), "utf8").trimEnd().split("\n")).toHaveLength(3);
+    const trust = join(ws.cwd, "keys/trusted");
+    toLegacy(own.run);
+    const v = gameday(own.cwd, "verify", "run", "--require", first.join(","), "--trust", trust);
+    expect(v.code, v.err).toBe(0);
+    expect(v.err).toContain(LEGACY_NOTICE);
+    expect(v.out.trim().split("\n").at(-1)).toBe("verified");
+
+    const again = gameday(
+      own.cwd,
+      "sign",
+      "run",
+      "--role",
+      "platform",
+      "--key",
+      join(ws.cwd, "keys/platform.key.pem"),
+    );
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).toContain(
+      "notice: carried 3 signature(s) from legacy attestation.dsse.json (gameday bundle format) into intoto.jsonl and removed attestation.dsse.json",
+    );
+    expect(existsSync(join(own.run, "attestation.dsse.json"))).toBe(false);
+    const after = gameday(own.cwd, "verify", "run", "--require", ROLES.join(","), "--trust", trust);
+    expect(after.err).toBe("");
+    expect(after.code).toBe(0);
+
+    // an edited line fails, named by its number
+    const path = join(own.run, "intoto.jsonl");
+    const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+    lines[2] = lines[2]!.replace(/"sig":"(.)/, (_m, c: string) => `"sig":"${c === "A" ? "B" : "A"}`);
+    writeFileSync(path, `${lines.join("\n")}\n{"payloadType":\n`);
+    const bad = gameday(own.cwd, "verify", "run", "--require", ROLES.join(","), "--trust", trust);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(
+      /problem: intoto\.jsonl: line 3 \(role \w+, key [0-9a-f]{16}…\): signature does not verify/,
+    );
+    expect(bad.err).toMatch(/problem: intoto\.jsonl: line 5: not valid JSON/);
+    expect(bad.out).toContain("verification FAILED");
+  }, 180_000);
+
+  it("prr status reads a PRR folder signed in the legacy format, with a notice", () => {
+    const own = { cwd: temp.make("gameday-cli-prr-legacy-") };
+    mkdirSync(join(own.cwd, "runbooks"));
+    writeFileSync(join(own.cwd, "runbooks/rollback.md"), "# Rollback\n## Trigger\n");
+    writeFileSync(
+      join(own.cwd, "svc.prr.yaml"),
+      [
+        "service: Svc",
+        "owners: { sre: IC, security: AppSec, product: PM, platform: EM }",
+        "items:",
+        "  - id: rollback",
+        "    category: runbooks",
+        "    title: rollback",
+        "    check: { kind: runbook, file: runbooks/rollback.md, require: [Trigger] }",
+      ].join("\n"),
+    );
+    for (const role of ROLES) {
+      const s = gameday(
+        own.cwd,
+        "prr",
+        "sign",
+        "svc.prr.yaml",
+        "--role",
+        role,
+        "--key",
+        join(ws.cwd, `keys/${role}.key.pem`),
+      );
+      expect(s.code, s.err).toBe(0);
+      expect(s.out).toContain("→ reports/prr/intoto.jsonl");
+    }
+    expect(readFileSync(join(own.cwd, "reports/prr/prr_checklist.md"), "utf8")).toContain(
+      "Signatures: `intoto.jsonl` beside this file, an in-toto attestation bundle",
+    );
+    toLegacy(join(own.cwd, "reports/prr"));
+    const st = gameday(own.cwd, "prr", "status", "svc.prr.yaml", "--trust", join(ws.cwd, "keys/trusted"));
+    expect(st.err).toContain(LEGACY_NOTICE);
+    expect(st.err).not.toContain("problem:");
+    expect(st.code).toBe(0);
+    expect(st.out.trim().split("\n").at(-1)).toBe("APPROVED");
+  }, 180_000);
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,10 +12,20 @@ import {
   prrCheck,
   prrSchema,
   prrSign,
+  PRR_PREDICATE_TYPE,
   prrStatus,
   renderPrrChecklist,
+  writeCheckChecklist,
 } from "../../src/prr/index.ts";
-import { ATTESTATION_FILE, type Bundle, keygen, ROLES } from "../../src/sign/index.ts";
+import {
+  INTOTO_BUNDLE_FILE,
+  keygen,
+  LEGACY_ATTESTATION_FILE,
+  LEGACY_BUNDLE_MEDIA_TYPE,
+  LEGACY_READ_NOTICE,
+  ROLES,
+  signFolder,
+} from "../../src/sign/index.ts";
 import { tempDirs } from "../temp-dirs.ts";
 
 const temp = tempDirs();
@@ -436,6 +446,75 @@ describe("prr_checklist.md", () => {
 });
 
 describe("prrSign / prrStatus", () => {
+  it("a PRR signed before intoto.jsonl stays approved with a notice; the next sign carries it over and keeps its checklist", async () => {
+    const root = makeRoot();
+    const keys = temp.make("gameday-prr-keys-");
+    const file = join(root, "svc.prr.yaml");
+    writeFileSync(
+      file,
+      JSON.stringify(
+        prr([item("rollback", { kind: "runbook", file: "runbooks/rollback.md", require: ["Trigger"] })]),
+      ),
+    );
+    const outDir = join(root, "prr-out");
+    const opts = { now: NOW, root, outDir };
+    const key = Object.fromEntries(ROLES.map((r) => [r, keygen(keys, r).privateKey]));
+    const trustDir = join(keys, "trusted");
+    // Build the folder as gameday wrote it then: the checklist's signatures line named
+    // attestation.dsse.json, and the envelopes sat in one JSON object.
+    await prrSign(file, { ...opts, role: "sre", keyFile: key.sre! });
+    const checklist = join(outDir, CHECKLIST_FILE);
+    const legacyText = readFileSync(checklist, "utf8").replace(
+      /^Signatures: .*$/m,
+      "Signatures: `attestation.dsse.json` beside this file, one DSSE envelope per role (`gameday verify`).",
+    );
+    expect(legacyText).not.toBe(readFileSync(checklist, "utf8"));
+    writeFileSync(checklist, legacyText);
+    rmSync(join(outDir, INTOTO_BUNDLE_FILE));
+    for (const role of ["sre", "security", "product"] as const)
+      signFolder(outDir, {
+        role,
+        keyFile: key[role]!,
+        predicateType: PRR_PREDICATE_TYPE,
+        predicate: {},
+        now: NOW,
+      });
+    const envelopes = readFileSync(join(outDir, INTOTO_BUNDLE_FILE), "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as unknown);
+    writeFileSync(
+      join(outDir, LEGACY_ATTESTATION_FILE),
+      `${JSON.stringify({ mediaType: LEGACY_BUNDLE_MEDIA_TYPE, envelopes }, null, 2)}\n`,
+    );
+    rmSync(join(outDir, INTOTO_BUNDLE_FILE));
+
+    let st = await prrStatus(file, { ...opts, trustDir });
+    // not stale: only the pointer line differs from today's rendering
+    expect(st.problems).toEqual(["required role platform has no valid signature"]);
+    expect(st.notices).toEqual([LEGACY_READ_NOTICE]);
+    expect(st.signedRoles).toEqual(["sre", "security", "product"]);
+    expect(writeCheckChecklist(outDir, await prrCheck(file, opts))).toEqual({
+      action: "unchanged",
+      path: checklist,
+    });
+
+    const out = await prrSign(file, { ...opts, role: "platform", keyFile: key.platform! });
+    expect(out.notices).toEqual([
+      "carried 3 signature(s) from legacy attestation.dsse.json (gameday bundle format) into intoto.jsonl and removed attestation.dsse.json",
+    ]);
+    expect(readFileSync(checklist, "utf8")).toBe(legacyText);
+    st = await prrStatus(file, { ...opts, trustDir });
+    expect(st).toMatchObject({ approved: true, problems: [], notices: [] });
+    expect(readFileSync(join(outDir, INTOTO_BUNDLE_FILE), "utf8").trimEnd().split("\n")).toHaveLength(4);
+
+    // a checklist that differs in more than that line is still stale
+    writeFileSync(checklist, legacyText.replace("Runbooks", "Run books"));
+    expect((await prrStatus(file, { ...opts, trustDir })).problems).toContain(
+      "prr_checklist.md: stale — the evidence today differs from what was signed",
+    );
+  });
+
   it("is approved only when ready and all four roles signed the current checklist", async () => {
     const root = makeRoot();
     const keys = temp.make("gameday-prr-keys-");
@@ -500,16 +579,14 @@ describe("prrSign / prrStatus", () => {
       /separation of duties/,
     );
     // the same key's signatures for the other roles, made in a copy and spliced in
-    const bundlePath = join(outDir, ATTESTATION_FILE);
-    const bundle = JSON.parse(readFileSync(bundlePath, "utf8")) as Bundle;
+    const bundlePath = join(outDir, INTOTO_BUNDLE_FILE);
+    let bundle = readFileSync(bundlePath, "utf8");
     for (const role of ["security", "product", "platform"] as const) {
       const copy = join(root, `copy-${role}`);
       await prrSign(file, { ...opts, outDir: copy, role, keyFile: solo });
-      bundle.envelopes.push(
-        ...(JSON.parse(readFileSync(join(copy, ATTESTATION_FILE), "utf8")) as Bundle).envelopes,
-      );
+      bundle += readFileSync(join(copy, INTOTO_BUNDLE_FILE), "utf8");
     }
-    writeFileSync(bundlePath, JSON.stringify(bundle));
+    writeFileSync(bundlePath, bundle);
     const st = await prrStatus(file, { ...opts, trustDir: join(keys, "trusted") });
     expect(st.approved).toBe(false);
     expect(st.signedRoles).toEqual([...ROLES]);

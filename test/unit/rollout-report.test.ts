@@ -14,8 +14,8 @@ import {
 } from "../../src/rollout/result.ts";
 import { ROLLOUT_PREDICATE_TYPE, signRollout, verifyRollout } from "../../src/rollout/sign.ts";
 import {
-  ATTESTATION_FILE,
-  type Bundle,
+  type Envelope,
+  INTOTO_BUNDLE_FILE,
   type KeyPairFiles,
   keygen,
   type Statement,
@@ -580,9 +580,11 @@ describe("signing a rollout folder", () => {
 
   it("two roles sign; the statement attests every file and states the rollout's outcome", () => {
     const dir = signedFolder();
-    const bundle = JSON.parse(readFileSync(join(dir, ATTESTATION_FILE), "utf8")) as Bundle;
-    expect(bundle.envelopes).toHaveLength(2);
-    const st = JSON.parse(Buffer.from(bundle.envelopes[0]!.payload, "base64").toString("utf8")) as Statement;
+    // intoto.jsonl: one DSSE envelope per line, in signing order (sre, then security)
+    const lines = readFileSync(join(dir, INTOTO_BUNDLE_FILE), "utf8").trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    const envelopes = lines.map((l) => JSON.parse(l) as Envelope);
+    const st = JSON.parse(Buffer.from(envelopes[1]!.payload, "base64").toString("utf8")) as Statement;
     expect(st.predicateType).toBe(ROLLOUT_PREDICATE_TYPE);
     expect(st.predicateType).toBe("https://gameday.dev/rollout/v1");
     expect(st.subject.map((s) => s.name)).toEqual([

@@ -1,14 +1,25 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { appendFileSync, cpSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderReports } from "../../src/report/index.ts";
 import {
-  ATTESTATION_FILE,
-  type Bundle,
+  type Envelope,
+  INTOTO_BUNDLE_FILE,
   type KeyPairFiles,
   keygen,
+  LEGACY_ATTESTATION_FILE,
+  LEGACY_BUNDLE_MEDIA_TYPE,
   pae,
   ROLES,
   type Role,
@@ -48,9 +59,29 @@ function freshRun(roles: readonly Role[] = ROLES): string {
   return dir;
 }
 
-const bundleOf = (dir: string) => JSON.parse(readFileSync(join(dir, ATTESTATION_FILE), "utf8")) as Bundle;
-const statementOf = (b: Bundle, i: number) =>
-  JSON.parse(Buffer.from(b.envelopes[i]!.payload, "base64").toString("utf8")) as Statement;
+const bundlePath = (dir: string) => join(dir, INTOTO_BUNDLE_FILE);
+/** The bundle's lines; the file must end with a newline, as JSON Lines does. */
+const linesOf = (dir: string) => {
+  const text = readFileSync(bundlePath(dir), "utf8");
+  expect(text.endsWith("\n")).toBe(true);
+  return text.slice(0, -1).split("\n");
+};
+const envelopesOf = (dir: string) => linesOf(dir).map((l) => JSON.parse(l) as Envelope);
+const writeEnvelopes = (dir: string, envs: Envelope[]) =>
+  writeFileSync(bundlePath(dir), envs.map((e) => `${JSON.stringify(e)}\n`).join(""));
+const statementOf = (envs: Envelope[], i: number) =>
+  JSON.parse(Buffer.from(envs[i]!.payload, "base64").toString("utf8")) as Statement;
+const roleOf = (env: Envelope) => statementOf([env], 0).predicate.role;
+
+/** What gameday wrote before intoto.jsonl: one JSON object holding the envelopes, sorted by role. */
+function toLegacy(dir: string): void {
+  const envelopes = envelopesOf(dir).sort((a, b) => roleOf(a).localeCompare(roleOf(b)));
+  writeFileSync(
+    join(dir, LEGACY_ATTESTATION_FILE),
+    `${JSON.stringify({ mediaType: LEGACY_BUNDLE_MEDIA_TYPE, envelopes }, null, 2)}\n`,
+  );
+  unlinkSync(bundlePath(dir));
+}
 
 describe("keygen", () => {
   it("writes an Ed25519 PEM pair, the private key mode 0600, keyid = sha256 of the SPKI DER", () => {
@@ -76,7 +107,7 @@ describe("DSSE", () => {
 
   it.skipIf(!hasOpenssl)("signatures verify with an independent implementation (openssl pkeyutl)", () => {
     const dir = freshRun(["sre"]);
-    const env = bundleOf(dir).envelopes[0]!;
+    const env = envelopesOf(dir)[0]!;
     const work = tmp("openssl");
     const paeFile = join(work, "pae.bin");
     const sigFile = join(work, "sig.bin");
@@ -109,8 +140,10 @@ describe("DSSE", () => {
 describe("signRun / verifyRun", () => {
   it("signs every report file as an in-toto statement and verifies all four roles", () => {
     const dir = freshRun();
-    const b = bundleOf(dir);
-    expect(b.envelopes).toHaveLength(4);
+    const b = envelopesOf(dir);
+    expect(b).toHaveLength(4);
+    // one line per role, in signing order
+    expect(b.map(roleOf)).toEqual([...ROLES]);
     const st = statementOf(b, 0);
     expect(st._type).toBe("https://in-toto.io/Statement/v1");
     expect(st.predicateType).toBe("https://gameday.dev/report/v1");
@@ -124,7 +157,8 @@ describe("signRun / verifyRun", () => {
       "result.json",
       "rollback.md",
     ]);
-    expect(b.envelopes[0]!.payloadType).toBe("application/vnd.in-toto+json");
+    expect(b[0]!.payloadType).toBe("application/vnd.in-toto+json");
+    expect(Object.keys(b[0]!)).toEqual(["payloadType", "payload", "signatures"]);
     const v = verifyRun(dir, { require: [...ROLES], trustDir: join(keysDir, "trusted") });
     expect(v.problems).toEqual([]);
     expect(v.ok).toBe(true);
@@ -161,7 +195,7 @@ describe("signRun / verifyRun", () => {
       expect(v.ok, JSON.stringify(extra)).toBe(false);
       expect(v.problems).toEqual([
         expect.stringMatching(
-          /envelope 1 \(role sre, key [0-9a-f]{16}…\): result\.json: content changed since signing/,
+          /^intoto\.jsonl: line 1 \(role sre, key [0-9a-f]{16}…\): result\.json: content changed since signing/,
         ),
       ]);
       writeFileSync(file, original);
@@ -183,14 +217,16 @@ describe("signRun / verifyRun", () => {
 
   it("fails on a changed payload (e.g. a swapped role claim or digest)", () => {
     const dir = freshRun(["sre"]);
-    const b = bundleOf(dir);
+    const b = envelopesOf(dir);
     const st = statementOf(b, 0);
     st.predicate.role = "security";
-    b.envelopes[0]!.payload = Buffer.from(JSON.stringify(st)).toString("base64");
-    writeFileSync(join(dir, ATTESTATION_FILE), JSON.stringify(b));
+    b[0]!.payload = Buffer.from(JSON.stringify(st)).toString("base64");
+    writeEnvelopes(dir, b);
     const v = verifyRun(dir, { require: ["security"] });
     expect(v.ok).toBe(false);
-    expect(v.problems.join("\n")).toMatch(/signature does not verify/);
+    expect(v.problems.join("\n")).toMatch(
+      /intoto\.jsonl: line 1 \(role security, .*\): signature does not verify/,
+    );
     expect(v.problems.join("\n")).toMatch(/required role security has no valid signature/);
   });
 
@@ -210,7 +246,7 @@ describe("signRun / verifyRun", () => {
     const dir = freshRun();
     // tamper, drop the real signatures and re-sign with the attacker's key
     writeFileSync(join(dir, "gameday_report.md"), "# all PASS, honest\n");
-    unlinkSync(join(dir, ATTESTATION_FILE));
+    unlinkSync(bundlePath(dir));
     signRun(dir, { role: "sre", keyFile: keys.rogue.privateKey });
     const untrusted = verifyRun(dir);
     expect(untrusted).toMatchObject({ ok: true, trusted: false });
@@ -253,14 +289,14 @@ describe("signRun / verifyRun", () => {
     );
     // the same key may re-sign (replaces its own signature)
     signRun(dir, { role: "sre", keyFile: keys.sre.privateKey });
-    expect(bundleOf(dir).envelopes).toHaveLength(1);
+    expect(envelopesOf(dir)).toHaveLength(1);
     // splice a second sre envelope made by another key over the same files
     const other = tmp("copy");
     cpSync(template, other, { recursive: true });
     signRun(other, { role: "sre", keyFile: keys.rogue.privateKey });
-    const b = bundleOf(dir);
-    b.envelopes.push(bundleOf(other).envelopes[0]!);
-    writeFileSync(join(dir, ATTESTATION_FILE), JSON.stringify(b));
+    const b = envelopesOf(dir);
+    b.push(envelopesOf(other)[0]!);
+    writeEnvelopes(dir, b);
     const v = verifyRun(dir);
     expect(v.ok).toBe(false);
     expect(v.problems.join("\n")).toMatch(/role sre is claimed 2 times/);
@@ -272,14 +308,14 @@ describe("signRun / verifyRun", () => {
       /key [0-9a-f]{64} already signed role sre; separation of duties needs a different key for role security/,
     );
     // splice envelopes that the sre key made for every other role over the same files
-    const b = bundleOf(dir);
+    const b = envelopesOf(dir);
     for (const role of ["security", "product", "platform"] as const) {
       const other = tmp("copy");
       cpSync(template, other, { recursive: true });
       signRun(other, { role, keyFile: keys.sre.privateKey });
-      b.envelopes.push(bundleOf(other).envelopes[0]!);
+      b.push(envelopesOf(other)[0]!);
     }
-    writeFileSync(join(dir, ATTESTATION_FILE), JSON.stringify(b));
+    writeEnvelopes(dir, b);
     const v = verifyRun(dir, { require: [...ROLES], trustDir: join(keysDir, "trusted") });
     expect(v.ok).toBe(false);
     expect(v.signatures.every((s) => s.ok)).toBe(true);
@@ -296,24 +332,168 @@ describe("signRun / verifyRun", () => {
 
   it("fails with a reason on a malformed or missing attestation", () => {
     const dir = freshRun(["sre"]);
-    const path = join(dir, ATTESTATION_FILE);
+    const path = bundlePath(dir);
     const good = readFileSync(path, "utf8");
-    writeFileSync(path, "{not json");
-    expect(verifyRun(dir).problems[0]).toMatch(/attestation\.dsse\.json: not valid JSON/);
+    writeFileSync(path, "{not json\n");
+    expect(verifyRun(dir).problems).toEqual([
+      expect.stringMatching(/^intoto\.jsonl: line 1: not valid JSON: /),
+    ]);
     writeFileSync(path, JSON.stringify({ envelopes: [] }));
-    expect(verifyRun(dir).problems[0]).toMatch(/malformed bundle: mediaType/);
-    const b = JSON.parse(good) as Bundle;
-    b.envelopes[0]!.signatures = [];
-    writeFileSync(path, JSON.stringify(b));
-    expect(verifyRun(dir).problems[0]).toMatch(/envelope 1: malformed envelope: signatures: no signatures/);
-    const c = JSON.parse(good) as Bundle;
-    c.envelopes[0]!.signatures[0]!.sig = "not base64!";
-    writeFileSync(path, JSON.stringify(c));
+    expect(verifyRun(dir).problems[0]).toMatch(
+      /^intoto\.jsonl: line 1: malformed envelope: payloadType: .*Unrecognized key: "envelopes"/,
+    );
+    const [b] = envelopesOf(freshRun(["sre"]));
+    writeEnvelopes(dir, [{ ...b!, signatures: [] }]);
+    expect(verifyRun(dir).problems[0]).toMatch(/line 1: malformed envelope: signatures: no signatures/);
+    writeEnvelopes(dir, [{ ...b!, signatures: [{ keyid: b!.signatures[0]!.keyid, sig: "not base64!" }] }]);
     expect(verifyRun(dir).problems[0]).toMatch(/signatures\.0\.sig: not canonical base64/);
+    writeFileSync(path, "");
+    expect(verifyRun(dir).problems).toEqual(["intoto.jsonl: contains no signatures"]);
+    writeFileSync(path, good);
+    expect(verifyRun(dir).ok).toBe(true);
     rmSync(path);
     expect(verifyRun(dir)).toMatchObject({
       ok: false,
-      problems: [expect.stringMatching(/missing — the folder is not signed/)],
+      problems: [expect.stringMatching(/^intoto\.jsonl: missing — the folder is not signed/)],
     });
+  });
+});
+
+describe("intoto.jsonl, the in-toto attestation bundle", () => {
+  it("each role's signature is appended as a new line; earlier lines stay byte for byte", () => {
+    const dir = freshRun(["sre"]);
+    const [first] = linesOf(dir);
+    signRun(dir, { role: "security", keyFile: keys.security.privateKey });
+    const after = linesOf(dir);
+    expect(after).toHaveLength(2);
+    expect(after[0]).toBe(first);
+    expect(readFileSync(bundlePath(dir), "utf8").startsWith(`${first}\n`)).toBe(true);
+    // a bundle whose last line lost its newline still gets the next signature on a line of its own
+    writeFileSync(bundlePath(dir), `${after.join("\n")}`);
+    signRun(dir, { role: "product", keyFile: keys.product.privateKey });
+    expect(linesOf(dir).slice(0, 2)).toEqual(after);
+    expect(verifyRun(dir).ok).toBe(true);
+  });
+
+  it("re-signing by the same key replaces only that role's line and says so", () => {
+    const dir = freshRun(["sre", "security", "product"]);
+    const [sre, security, product] = linesOf(dir);
+    const out = signRun(dir, { role: "security", keyFile: keys.security.privateKey });
+    expect(out.notices).toEqual([
+      "replaced role security's earlier signature by the same key (intoto.jsonl: line 2); the other signatures are unchanged",
+    ]);
+    const after = linesOf(dir);
+    expect(after.slice(0, 2)).toEqual([sre, product]);
+    expect(after[2]).not.toBe(security);
+    expect(roleOf(JSON.parse(after[2]!) as Envelope)).toBe("security");
+    expect(verifyRun(dir).ok).toBe(true);
+  });
+
+  it("names the line of an edited, a malformed and an empty line, and still checks the others", () => {
+    const dir = freshRun(["sre", "security", "product"]);
+    const lines = linesOf(dir);
+    // line 2: a valid envelope whose payload was edited (one base64 character of the statement)
+    const env = JSON.parse(lines[1]!) as Envelope;
+    const st = statementOf([env], 0);
+    st.subject[0]!.digest.sha256 = "0".repeat(64);
+    env.payload = Buffer.from(JSON.stringify(st)).toString("base64");
+    // line 3: cut in half; line 4: blank
+    const edited = [lines[0], JSON.stringify(env), lines[2]!.slice(0, 40), ""];
+    writeFileSync(bundlePath(dir), `${edited.join("\n")}\n`);
+    const v = verifyRun(dir);
+    expect(v.ok).toBe(false);
+    expect(v.problems).toEqual([
+      expect.stringMatching(
+        /^intoto\.jsonl: line 2 \(role security, key [0-9a-f]{16}…\): signature does not verify: the payload or signature was changed$/,
+      ),
+      expect.stringMatching(
+        /^intoto\.jsonl: line 2 \(role security, .*\): gameday_report\.md: content changed since signing/,
+      ),
+      expect.stringMatching(/^intoto\.jsonl: line 3: not valid JSON: /),
+      "intoto.jsonl: line 4: empty line (JSON Lines holds one envelope per line)",
+    ]);
+    expect(v.signatures.map((s) => [s.role, s.ok])).toEqual([
+      ["sre", true],
+      ["security", false],
+      ["?", false],
+      ["?", false],
+    ]);
+    // signing never drops or skips a line it cannot read
+    expect(() => signRun(dir, { role: "platform", keyFile: keys.platform.privateKey })).toThrow(
+      /intoto\.jsonl: line 3: not valid JSON: .*; fix or remove it before signing/,
+    );
+  });
+
+  it("a tampered report fails in every role's line", () => {
+    const dir = freshRun();
+    appendFileSync(join(dir, "rollback.md"), "step 9: nothing happened\n");
+    const v = verifyRun(dir);
+    expect(v.problems).toEqual(
+      [1, 2, 3, 4].map((n) =>
+        expect.stringMatching(
+          new RegExp(
+            `^intoto\\.jsonl: line ${n} \\(role .*\\): rollback\\.md: content changed since signing`,
+          ),
+        ),
+      ),
+    );
+  });
+});
+
+describe("legacy attestation.dsse.json (before intoto.jsonl)", () => {
+  const NOTICE =
+    "read legacy attestation.dsse.json (gameday bundle format); re-sign to write intoto.jsonl (the next signature by any role carries these signatures over)";
+
+  it("still verifies, with a notice, and still fails on tampering naming the envelope", () => {
+    const dir = freshRun();
+    toLegacy(dir);
+    const trustDir = join(keysDir, "trusted");
+    const v = verifyRun(dir, { require: [...ROLES], trustDir });
+    expect(v).toMatchObject({ ok: true, problems: [], notices: [NOTICE] });
+    expect(v.signatures.map((s) => s.role)).toEqual(["platform", "product", "security", "sre"]);
+    appendFileSync(join(dir, "junit.xml"), " ");
+    const bad = verifyRun(dir, { require: [...ROLES], trustDir });
+    expect(bad.ok).toBe(false);
+    expect(bad.notices).toEqual([NOTICE]);
+    expect(bad.problems[0]).toMatch(
+      /^attestation\.dsse\.json: envelope 1 \(role platform, .*\): junit\.xml: content changed since signing/,
+    );
+    writeFileSync(join(dir, LEGACY_ATTESTATION_FILE), "{not json");
+    expect(verifyRun(dir)).toMatchObject({
+      ok: false,
+      notices: [NOTICE],
+      problems: [expect.stringMatching(/^attestation\.dsse\.json: not valid JSON/)],
+    });
+  });
+
+  it("signing carries every legacy signature into intoto.jsonl, appends the new one and removes the old file", () => {
+    const dir = freshRun(["sre", "security", "product"]);
+    const lines = linesOf(dir);
+    toLegacy(dir);
+    const out = signRun(dir, { role: "platform", keyFile: keys.platform.privateKey });
+    expect(out.notices).toEqual([
+      "carried 3 signature(s) from legacy attestation.dsse.json (gameday bundle format) into intoto.jsonl and removed attestation.dsse.json",
+    ]);
+    expect(out.attestation).toBe(bundlePath(dir));
+    expect(existsSync(join(dir, LEGACY_ATTESTATION_FILE))).toBe(false);
+    const after = linesOf(dir);
+    // the legacy file held them sorted by role; each carried envelope is the same envelope
+    expect(after.slice(0, 3).sort()).toEqual([...lines].sort());
+    expect(roleOf(JSON.parse(after[3]!) as Envelope)).toBe("platform");
+    const v = verifyRun(dir, { require: [...ROLES], trustDir: join(keysDir, "trusted") });
+    expect(v).toMatchObject({ ok: true, problems: [], notices: [] });
+  });
+
+  it("a legacy file beside intoto.jsonl fails verification and refuses signing", () => {
+    const dir = freshRun(["sre"]);
+    const lines = linesOf(dir);
+    toLegacy(dir);
+    writeFileSync(bundlePath(dir), `${lines.join("\n")}\n`);
+    expect(verifyRun(dir).problems).toEqual([
+      "attestation.dsse.json: a legacy attestation beside intoto.jsonl; only intoto.jsonl is read, and an unsigned file in a signed folder fails; remove the one that is out of date",
+    ]);
+    expect(() => signRun(dir, { role: "security", keyFile: keys.security.privateKey })).toThrow(
+      /holds both intoto\.jsonl and a legacy attestation\.dsse\.json; remove the one that is out of date before signing/,
+    );
   });
 });

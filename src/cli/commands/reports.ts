@@ -8,7 +8,10 @@ import { ROLLOUT_REPORT_TEMPLATES, renderRolloutReports } from "../../rollout/re
 import { ROLLOUT_RESULT_FILE } from "../../rollout/result.ts";
 import { ROLLOUT_PREDICATE_TYPE, signRollout, verifyRollout } from "../../rollout/sign.ts";
 import {
+  INTOTO_BUNDLE_FILE,
+  INTOTO_BUNDLE_MEDIA_TYPE,
   keygen,
+  LEGACY_ATTESTATION_FILE,
   REPORT_PREDICATE_TYPE,
   ROLES,
   type Role,
@@ -129,8 +132,12 @@ export const signCommand: Command = {
   name: "sign",
   summary: "sign a run's or a rollout's reports for one role (sre, security, product, platform)",
   usage: "sign <run-dir|rollout-dir> --role R --key FILE",
-  help: `Adds a DSSE envelope (in-toto Statement v1 whose subjects are the sha256 digests of every
-file in the folder) signed with Ed25519 to <dir>/attestation.dsse.json, one per role.
+  help: `Appends a DSSE envelope (in-toto Statement v1 whose subjects are the sha256 digests of every
+other file in the folder) signed with Ed25519 to <dir>/${INTOTO_BUNDLE_FILE}, one line per role: an
+in-toto attestation bundle (${INTOTO_BUNDLE_MEDIA_TYPE}, JSON Lines of DSSE envelopes) that
+in-toto and DSSE tools read. Earlier lines are never rewritten; the same key re-signing its
+own role replaces only its own line. A folder signed in the legacy ${LEGACY_ATTESTATION_FILE}
+format has its signatures carried over into ${INTOTO_BUNDLE_FILE} and the old file removed.
 A run folder (result.json) is signed with predicate type ${REPORT_PREDICATE_TYPE}, a rollout
 folder (rollout.json) with ${ROLLOUT_PREDICATE_TYPE}, so neither passes for the other.
 
@@ -145,6 +152,7 @@ Options:
     if (!keyFile) throw new UsageError("--key FILE is required");
     const sign = kind === "run" ? signRun : signRollout;
     const out = await signingInput(() => sign(dir, { role, keyFile }));
+    for (const n of out.notices) console.error(`notice: ${n}`);
     console.log(
       `signed ${out.subjects.length} files as ${out.role} (keyid ${out.keyid}) → ${out.attestation}`,
     );
@@ -156,10 +164,12 @@ export const verifyCommand: Command = {
   name: "verify",
   summary: "verify every signature and digest of a signed run or rollout",
   usage: "verify <run-dir|rollout-dir> [--require sre,security,product,platform --trust DIR]",
-  help: `Checks every signature in attestation.dsse.json, every subject digest against the files in
-the folder (a changed, added or removed byte fails), and that each required role signed with
-its own key (separation of duties: one key holding two required roles fails). A run folder
-(result.json) needs run signatures, a rollout folder (rollout.json) rollout signatures.
+  help: `Checks every line of ${INTOTO_BUNDLE_FILE} (a line that is not a valid DSSE envelope fails,
+named by its number), every signature, every subject digest against the files in the folder
+(a changed, added or removed byte fails), and that each required role signed with its own key
+(separation of duties: one key holding two required roles fails). A run folder (result.json)
+needs run signatures, a rollout folder (rollout.json) rollout signatures.
+A folder signed in the legacy ${LEGACY_ATTESTATION_FILE} format is still read, with a notice.
 Exit 0 when valid, 1 when not, naming every reason.
 
 Who signed is only known with --trust: without it each signature is checked against the public
@@ -178,6 +188,7 @@ Options:
     const trustDir = str(args, "trust");
     if (require && !trustDir) throw new UsageError(REQUIRE_NEEDS_TRUST);
     const out = (kind === "run" ? verifyRun : verifyRollout)(dir, { require, trustDir });
+    for (const n of out.notices) console.error(`notice: ${n}`);
     for (const s of out.signatures) console.log(`${s.ok ? "ok  " : "BAD "} ${s.role.padEnd(9)} ${s.keyid}`);
     for (const p of out.problems) console.error(`problem: ${p}`);
     if (!out.trusted) console.error(`WARNING: ${UNTRUSTED}`);
