@@ -4,7 +4,7 @@ import type { RunSummary, Series } from "../history/run-store.ts";
 import { type Worse, worseDirection } from "../history/regression.ts";
 import type { ReliabilityScore } from "../history/score.ts";
 import type { StoredRun } from "../history/stored-run.ts";
-import { table } from "./table.ts";
+import { type TableOptions, table } from "./table.ts";
 import { formatValue } from "./verdict-table.ts";
 
 const BARS = "▁▂▃▄▅▆▇█";
@@ -38,7 +38,7 @@ export function trendText(slopePerDay: number | null, unit: Unit, worse: Worse |
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ");
 
 /** Every scenario's metrics: runs, newest value, range, trend and sparkline. */
-export function seriesTable(series: readonly Series[]): string {
+export function seriesTable(series: readonly Series[], o: TableOptions = {}): string {
   const rows = series.map((s) => {
     const last = s.points[s.points.length - 1];
     return [
@@ -53,11 +53,11 @@ export function seriesTable(series: readonly Series[]): string {
       sparkline(s.points.map((p) => p.value)),
     ];
   });
-  return table(["scenario", "metric", "runs", "last", "range", "trend", "last runs"], rows);
+  return table(["scenario", "metric", "runs", "last", "range", "trend", "last runs"], rows, o);
 }
 
 /** One metric of one scenario, run by run. */
-export function pointsTable(s: Series, runs: ReadonlyMap<string, RunSummary>): string {
+export function pointsTable(s: Series, runs: ReadonlyMap<string, RunSummary>, o: TableOptions = {}): string {
   const rows = s.points.map((p) => {
     const r = runs.get(p.runId);
     return [
@@ -72,7 +72,7 @@ export function pointsTable(s: Series, runs: ReadonlyMap<string, RunSummary>): s
   const worse = worseDirection({ unit: s.unit, target: null });
   return [
     `${s.scenario} ${s.metric}`,
-    table(["run", "started (UTC)", "branch", "commit", "value", "verdict"], rows),
+    table(["run", "started (UTC)", "branch", "commit", "value", "verdict"], rows, o),
     `trend over ${s.count} run${s.count === 1 ? "" : "s"}: ${trendText(s.slopePerDay, s.unit, worse)}  ${sparkline(s.points.map((p) => p.value))}`,
   ].join("\n");
 }
@@ -80,7 +80,7 @@ export function pointsTable(s: Series, runs: ReadonlyMap<string, RunSummary>): s
 const pct = (x: number | null) => (x === null ? "—" : `${(x * 100).toFixed(0)} %`);
 const burnText = (x: number | null) => (x === null ? "—" : Number.isFinite(x) ? `${x.toFixed(0)} %` : "∞");
 
-export function scoreTable(score: ReliabilityScore): string {
+export function scoreTable(score: ReliabilityScore, o: TableOptions = {}): string {
   const rows = score.scenarios.map((s) => [
     s.scenario,
     s.score.toFixed(1),
@@ -92,7 +92,7 @@ export function scoreTable(score: ReliabilityScore): string {
   ]);
   const days = (ms: number) => `${Math.round(ms / 86_400_000)}d`;
   return [
-    table(["scenario", "score", "status", "runs", "last run (UTC)", "change-fail", "budget burn"], rows),
+    table(["scenario", "score", "status", "runs", "last run (UTC)", "change-fail", "budget burn"], rows, o),
     "",
     `reliability score: ${score.overall === null ? "— (no runs)" : score.overall.toFixed(1)} / 100 over ${days(score.settings.window)}` +
       ` (half-life ${days(score.settings.halfLife)}, stale after ${days(score.settings.staleAfter)});` +
@@ -101,7 +101,7 @@ export function scoreTable(score: ReliabilityScore): string {
 }
 
 /** Two runs side by side, metric by metric. */
-export function compareTable(a: StoredRun, b: StoredRun): string {
+export function compareTable(a: StoredRun, b: StoredRun, o: TableOptions = {}): string {
   const rows: string[][] = [];
   const scenarios = [...new Set([...a.scenarios, ...b.scenarios].map((s) => s.scenario))].sort();
   for (const name of scenarios) {
@@ -136,5 +136,5 @@ export function compareTable(a: StoredRun, b: StoredRun): string {
       ]);
     }
   }
-  return table(["scenario", "metric", a.runId, b.runId, "change", ""], rows);
+  return table(["scenario", "metric", a.runId, b.runId, "change", ""], rows, o);
 }

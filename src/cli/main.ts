@@ -17,7 +17,8 @@ ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
 
 gameday <command> --help shows a command's options.
 exit codes: 0 all PASS (WARN allowed unless --strict), 1 any FAIL, 2 invalid input or usage,
-            3 ERROR (environment or harness failure), 130 interrupted (after cleanup)`;
+            3 ERROR (environment or harness failure), 130 interrupted (after cleanup)
+tables wrap to the terminal's width (COLUMNS=N sets it); piped, each row stays on one line`;
 }
 
 function commandHelp(cmd: Command): string {

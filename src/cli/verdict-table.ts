@@ -2,7 +2,7 @@
 import type { RunResult } from "../engine/result.ts";
 import type { Measurement } from "../evaluate/verdict.ts";
 import { formatDuration } from "../scenario/duration.ts";
-import { table } from "./table.ts";
+import { type TableOptions, table } from "./table.ts";
 
 export function formatValue(value: number | null, unit: Measurement["unit"]): string {
   if (value === null) return "never";
@@ -25,7 +25,7 @@ export function formatTarget(m: Measurement): string {
   return `${m.target.op} ${formatValue(m.target.value, m.unit)}${m.target.hard ? "" : " (soft)"}`;
 }
 
-export function verdictTable(result: RunResult): string {
+export function verdictTable(result: RunResult, o: TableOptions = {}): string {
   const rows: string[][] = [];
   for (const s of result.scenarios) {
     if (s.measurements.length === 0) rows.push([s.id, "-", "-", "-", s.verdict]);
@@ -43,5 +43,5 @@ export function verdictTable(result: RunResult): string {
     for (const e of s.errors) rows.push([s.id, "error", e.slice(0, 80), "-", "ERROR"]);
     if (s.stopped) rows.push([s.id, "stopped", s.stopped.slice(0, 80), "-", s.verdict]);
   }
-  return table(["scenario", "metric", "measured", "target", "verdict"], rows);
+  return table(["scenario", "metric", "measured", "target", "verdict"], rows, o);
 }

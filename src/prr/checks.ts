@@ -1,9 +1,19 @@
 // Evidence checks: each looks at files in the repository (runbooks, alert rules, gameday results,
-// lockfiles) and says green or red with a reason a reviewer can act on.
+// lockfiles, the SBOM) and says green or red with a reason a reviewer can act on.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { describeRun, listRuns, pickEvidence } from "./gameday-evidence.ts";
+import {
+  type CdxBom,
+  describeDrift,
+  isCurrent,
+  type Lockfile,
+  lockfileProductionPackages,
+  type Pkg,
+  sbomDrift,
+  sbomPackages,
+} from "./sbom.ts";
 import type { PrrCheck } from "./schema.ts";
 
 export interface CheckOutcome {
@@ -84,6 +94,8 @@ export function runCheck(check: PrrCheck, ctx: CheckContext): CheckOutcome {
         ? red(`missing: ${missing.join(", ")}`)
         : green(`present: ${check.paths.join(", ")}`, check.paths);
     }
+    case "sbom-current":
+      return sbomCheck(check, ctx.root);
     case "reliability-score":
       return (
         ctx.evaluated?.get(check) ??
@@ -132,6 +144,60 @@ function gamedayCheck(
         `${check.scenarios.length} scenarios passed within ${check.withinDays} days — ${taken.join("; ")}`,
         [...new Set(evidence)],
       );
+}
+
+function sbomCheck(check: Extract<PrrCheck, { kind: "sbom-current" }>, root: string): CheckOutcome {
+  const files = [check.sbom, check.lockfile];
+  const read = (file: string, what: string): { json: unknown } | { problem: string } => {
+    if (!existsSync(join(root, file)))
+      return { problem: `${what} ${file} is missing, so ${check.sbom} cannot be shown current` };
+    try {
+      return { json: JSON.parse(readFileSync(join(root, file), "utf8")) as unknown };
+    } catch (err) {
+      return { problem: `${what} ${file} is not valid JSON: ${(err as Error).message}` };
+    }
+  };
+  const lockText = read(check.lockfile, "lockfile");
+  if ("problem" in lockText)
+    return red(
+      lockText.problem,
+      files.filter((f) => existsSync(join(root, f))),
+    );
+  const bomText = read(check.sbom, "SBOM");
+  if ("problem" in bomText)
+    return red(
+      bomText.problem,
+      files.filter((f) => existsSync(join(root, f))),
+    );
+  let locked: Pkg[];
+  let listed: Pkg[];
+  try {
+    locked = lockfileProductionPackages(asObject(lockText.json) as Lockfile);
+  } catch (err) {
+    return red(`lockfile ${check.lockfile} ${(err as Error).message}`, files);
+  }
+  try {
+    listed = sbomPackages(asObject(bomText.json) as CdxBom);
+  } catch (err) {
+    return red(`${check.sbom} ${(err as Error).message}`, files);
+  }
+  const drift = sbomDrift(locked, listed);
+  return isCurrent(drift)
+    ? green(
+        `${check.sbom} lists all ${locked.length} production packages of ${check.lockfile} at their locked versions`,
+        files,
+      )
+    : red(
+        `${check.sbom} is stale against ${check.lockfile} (${locked.length} production packages): ${describeDrift(drift)} — regenerate it (make sbom)`,
+        files,
+      );
+}
+
+/** A parsed JSON value as an object to read fields from; arrays and scalars have none. */
+function asObject(json: unknown): Record<string, unknown> {
+  return json !== null && typeof json === "object" && !Array.isArray(json)
+    ? (json as Record<string, unknown>)
+    : {};
 }
 
 /** Prometheus rule file: groups[].rules[].alert. */

@@ -70,6 +70,13 @@ export const checkSchema = z.discriminatedUnion("kind", [
   }),
   z.strictObject({ kind: z.literal("file-exists"), paths: z.array(text).min(1) }),
   z.strictObject({
+    kind: z.literal("sbom-current"),
+    /** The CycloneDX SBOM (JSON) that must list every production package, e.g. from `make sbom`. */
+    sbom: z.string().default("sbom.cdx.json"),
+    /** The lockfile (lockfileVersion 2 or 3) whose non-dev packages are the truth. */
+    lockfile: z.string().default("package-lock.json"),
+  }),
+  z.strictObject({
     kind: z.literal("reliability-score"),
     /** The overall reliability score (0–100) these scenarios must reach. */
     min: z.number().min(0).max(100),

@@ -8,6 +8,7 @@ import { parseDuration } from "../../scenario/duration.ts";
 import { type Command, flag, type ParsedArgs, str } from "../command.ts";
 import { EXIT, UsageError } from "../exit-codes.ts";
 import { compareTable, pointsTable, scoreTable, seriesTable } from "../history-tables.ts";
+import { terminalWidth } from "../table.ts";
 import { configFrom, DEFAULT_CONFIG } from "./scenarios.ts";
 
 const DEFAULT_SINCE = "30d";
@@ -123,7 +124,9 @@ Exit codes: 0 shown, 2 bad usage, 3 store unreachable or not a store.`,
         if (flag(args, "json")) json({ store: store.location, profile: profile ?? null, ...score });
         else {
           console.log(`history store ${store.location}, ${profile ?? "no"} profile`);
-          console.log(score.scenarios.length ? scoreTable(score) : "no runs recorded yet");
+          console.log(
+            score.scenarios.length ? scoreTable(score, { width: terminalWidth() }) : "no runs recorded yet",
+          );
         }
         return EXIT.ok;
       }
@@ -151,8 +154,8 @@ Exit codes: 0 shown, 2 bad usage, 3 store unreachable or not a store.`,
             const r = runs.has(p.runId) ? null : await store.runSummary(p.runId);
             if (r) runs.set(p.runId, r);
           }
-        console.log(series.map((s) => pointsTable(s, runs)).join("\n\n"));
-      } else console.log(seriesTable(series));
+        console.log(series.map((s) => pointsTable(s, runs, { width: terminalWidth() })).join("\n\n"));
+      } else console.log(seriesTable(series, { width: terminalWidth() }));
       return EXIT.ok;
     } finally {
       await store.close();
@@ -223,7 +226,7 @@ Exit codes: 0 shown, 2 a run id that is not in the store, 3 store unreachable.`,
         console.log(
           `note: ${idA} used the ${a.profile} profile and ${idB} the ${b.profile}; times are not comparable`,
         );
-      console.log(compareTable(a, b));
+      console.log(compareTable(a, b, { width: terminalWidth() }));
       return EXIT.ok;
     } finally {
       await store.close();

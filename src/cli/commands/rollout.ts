@@ -25,12 +25,12 @@ import { type Command, flag, str } from "../command.ts";
 import { EXIT, EnvironmentError, UsageError } from "../exit-codes.ts";
 import { heldEnvironment } from "../run-session.ts";
 import { guardSignals } from "../run-signals.ts";
-import { table } from "../table.ts";
+import { table, type TableOptions, terminalWidth } from "../table.ts";
 import { VERSION } from "../version.ts";
 import { ROLLOUT_SERVE_HELP, rolloutServe } from "./rollout-serve.ts";
 import { configFrom, DEFAULT_CONFIG } from "./scenarios.ts";
 
-function planText(r: Rollout, profile: RolloutProfile): string {
+function planText(r: Rollout, profile: RolloutProfile, o: TableOptions = {}): string {
   const out: string[] = [];
   const ci = profile.scale !== 1;
   const scaledText = (ms: number) =>
@@ -67,6 +67,7 @@ function planText(r: Rollout, profile: RolloutProfile): string {
               .map((s) => `${s} %`)
               .join(" → ") || "—",
       ]),
+      o,
     ),
   );
   out.push(
@@ -112,7 +113,7 @@ function planText(r: Rollout, profile: RolloutProfile): string {
   return out.join("\n");
 }
 
-function criteriaTable(list: CriterionVerdict[]): string {
+function criteriaTable(list: CriterionVerdict[], o: TableOptions = {}): string {
   return table(
     ["kind", "criterion", "value", "threshold", "status", "reason"],
     list.map((c) => [
@@ -123,6 +124,7 @@ function criteriaTable(list: CriterionVerdict[]): string {
       c.status.toUpperCase(),
       c.reason,
     ]),
+    o,
   );
 }
 
@@ -230,7 +232,7 @@ the environment unreachable, or another gameday run holds the reports folder; 13
     const config = await configFrom(str(args, "config"));
     if (action === "plan") {
       const { rollout } = await loaded(args, config, rolloutCommand.usage);
-      console.log(planText(rollout, profile));
+      console.log(planText(rollout, profile, { width: terminalWidth() }));
       return EXIT.ok;
     }
     if (!config) throw new UsageError(`no config: pass --config F or create ${DEFAULT_CONFIG}`);
@@ -280,7 +282,7 @@ the environment unreachable, or another gameday run holds the reports folder; 13
           `rollout ${rollout.name} ${phase.name} (${phase.traffic} %) — checked ${new Date(out.at).toISOString()}`,
         );
         for (const l of prerequisites.lines) console.log(`prerequisite ${l.ok ? "ok " : "NOT"} ${l.text}`);
-        console.log(criteriaTable(e.criteria));
+        console.log(criteriaTable(e.criteria, { width: terminalWidth() }));
         console.log(`\n${e.decision}`);
         for (const reason of e.reasons) console.log(`  ${reason}`);
         console.log("next:");
@@ -338,6 +340,7 @@ the environment unreachable, or another gameday run holds the reports folder; 13
             p.outcome,
             String(r.checkpoints.filter((c) => c.phase === p.name).length),
           ]),
+          { width: terminalWidth() },
         ),
       );
       console.log(

@@ -8,7 +8,7 @@ import { applyProfile, profileByName } from "../../scenario/profile.ts";
 import type { GamedayConfig } from "../../scenario/config.ts";
 import { type Command, str } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
-import { table } from "../table.ts";
+import { table, terminalWidth } from "../table.ts";
 
 export const DEFAULT_CONFIG = "gameday.config.ts";
 export const DEFAULT_SCENARIOS = "scenarios";
@@ -43,7 +43,11 @@ Options:
         formatDuration(planScenario(s).plannedMs),
       ];
     });
-    console.log(table(["id", "title", "owner", "faults", `planned (${profile.name})`], rows));
+    console.log(
+      table(["id", "title", "owner", "faults", `planned (${profile.name})`], rows, {
+        width: terminalWidth(),
+      }),
+    );
     return EXIT.ok;
   },
 };
