@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { EnvironmentError } from "../cli/exit-codes.ts";
 import type { GamedayConfig } from "../scenario/config.ts";
-import type { Environment } from "./environment.ts";
+import type { Environment } from "./provider.ts";
 
 export const TOXIPROXY_IMAGE = "ghcr.io/shopify/toxiproxy:2.12.0";
 export const REDIS_IMAGE = "redis:7.0";

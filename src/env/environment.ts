@@ -2,27 +2,20 @@
 // resolved. external: the URLs are taken as given. local: the harness starts toxiproxy-server,
 // redis-server, HTTP fault proxies and the configured commands. reference: the bundled Ops Copilot
 // stack. testcontainers: Toxiproxy and Redis in containers, where a container runtime exists.
+// Whatever the provider, the resolved config's receiver.listen is the address the receiver
+// actually has (its port may have been picked free), so the run records where `gameday ack` finds it.
 import { join } from "node:path";
 import { EnvironmentError } from "../cli/exit-codes.ts";
-import type { ProcessControl } from "../faults/driver.ts";
 import type { GamedayConfig } from "../scenario/config.ts";
 import { disallowedHosts } from "./hosts.ts";
+import type { Environment } from "./provider.ts";
 
-export interface Environment {
-  /** The config with every address resolved. */
-  config: GamedayConfig;
-  processes?: ProcessControl;
-  /** Ground-truth state changes recorded by the reference service, for accuracy checks. */
-  groundTruth?: () => Promise<unknown[]>;
-  /** Flip a defect switch of the reference service. */
-  setDefect?: (name: string, on: boolean) => Promise<void>;
-  stop(): Promise<void>;
-}
+export type { Environment };
 
 export interface ProvideOptions {
   /** The run folder; logs go to <runDir>/logs. */
   runDir: string;
-  /** Where Alertmanager should deliver webhooks (the harness's receiver). */
+  /** Where Alertmanager should deliver webhooks: the harness's receiver, as bound (no port 0). */
   receiverUrl: string;
   /** Reference stack only: defect switches to turn on from the start. */
   defects?: string[];
@@ -36,6 +29,13 @@ export function environmentPidFile(runDir: string): string {
 export async function provideEnvironment(config: GamedayConfig, o: ProvideOptions): Promise<Environment> {
   const problems = disallowedHosts(config);
   if (problems.length) throw new EnvironmentError(problems.join("\n"));
+  const env = await startProvider(config, o);
+  // The user's receiver settings (its token) with the address it was bound to.
+  const receiver = { ...config.receiver, listen: new URL(o.receiverUrl).host };
+  return { ...env, config: { ...env.config, receiver } };
+}
+
+async function startProvider(config: GamedayConfig, o: ProvideOptions): Promise<Environment> {
   switch (config.provider) {
     case "external":
       return { config, stop: async () => {} };

@@ -5,8 +5,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { EnvironmentError } from "../cli/exit-codes.ts";
 import type { ProcessControl } from "../faults/driver.ts";
 import type { GamedayConfig } from "../scenario/config.ts";
-import type { Environment } from "./environment.ts";
 import { alive } from "./process.ts";
+import type { Environment } from "./provider.ts";
 import type { EnvState } from "./state.ts";
 
 const CHECK_TIMEOUT_MS = 3_000;

@@ -2,15 +2,11 @@
 // toxiproxy-server (when toxiproxy.api has port 0 or nothing answers there), redis-server for
 // redis entries with port 0, the HTTP fault proxies in process, and each configured command —
 // and resolves every port 0 to the port actually used.
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { EnvironmentError } from "../cli/exit-codes.ts";
 import type { ProcessControl } from "../faults/driver.ts";
 import { startHttpFaultProxy } from "../faults/http-proxy/server.ts";
 import { ensureProxies } from "../faults/toxiproxy.ts";
 import type { GamedayConfig } from "../scenario/config.ts";
-import type { Environment } from "./environment.ts";
 import { splitHostPort } from "./hosts.ts";
 import {
   freePort,
@@ -20,16 +16,11 @@ import {
   startOnPort,
   tcpReady,
 } from "./process.ts";
+import type { Environment } from "./provider.ts";
+import { toolPath } from "./tool-path.ts";
 
-const toolsBin = fileURLToPath(new URL("../../.tools/bin/", import.meta.url));
-
-/** A binary from an env override, the project's .tools/bin, or PATH. */
-export function toolPath(name: string, envVar?: string): string {
-  const override = envVar ? process.env[envVar] : undefined;
-  if (override) return override;
-  const local = join(toolsBin, name);
-  return existsSync(local) ? local : name;
-}
+// Tests and older callers import it from here.
+export { toolPath };
 
 async function httpProxyAnswers(host: string, port: number): Promise<boolean> {
   try {

@@ -1,19 +1,34 @@
 // The reference provider: brings up the bundled Ops Copilot stack (fixtures/ops-copilot) on loopback —
 // redis-server, toxiproxy-server, the fake providers, the copilot, Prometheus and Alertmanager — and
 // wires the fault points in between (the address chain is drawn in fixtures/ops-copilot/README.md).
-// It resolves every address itself and hands back a complete GamedayConfig.
+// It resolves every address itself and hands back a complete GamedayConfig. startReferenceStack reads
+// as its phases: backends (Redis, Toxiproxy, the fake providers), the fault points in front of them,
+// the copilot, monitoring; then the config (reference-config.ts) and the controls a run uses.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
 import type { GroundTruthEvent } from "../../fixtures/ops-copilot/events.ts";
 import { EnvironmentError } from "../cli/exit-codes.ts";
 import type { ProcessControl } from "../faults/driver.ts";
 import { startHttpFaultProxy } from "../faults/http-proxy/server.ts";
-import { configSchema, type GamedayConfig, type GamedayConfigInput } from "../scenario/config.ts";
-import { toolPath } from "./local.ts";
+import type { GamedayConfig } from "../scenario/config.ts";
 import { startAlertmanager, startPrometheus } from "./monitoring.ts";
 import { freePort, type ManagedProcess, type StartOptions, startOnPort } from "./process.ts";
+import {
+  copilotEnvironment,
+  FIXTURES,
+  HOST,
+  type HttpProxyName,
+  PROVIDER_SCRIPTS,
+  PROVIDERS,
+  type ProviderName,
+  type ReferencePorts,
+  referenceConfig,
+  TCP_PROXIES,
+  type TcpProxyName,
+  tcpUpstreamPort,
+} from "./reference-config.ts";
+import { toolPath } from "./tool-path.ts";
 
 export type { GroundTruthEvent };
 
@@ -80,355 +95,350 @@ export const DEFAULT_PORTS = {
 } as const;
 type PortName = keyof typeof DEFAULT_PORTS;
 
-const HOST = "127.0.0.1";
-const FIXTURES = fileURLToPath(new URL("../../fixtures/", import.meta.url));
 const RULES = join(FIXTURES, "monitoring", "rules", "ops-copilot.yml");
-const PROVIDERS = ["control", "llm-primary", "llm-secondary", "embeddings", "vector-store"] as const;
 
 interface Stoppable {
   name: string;
   stop(): Promise<void>;
 }
 
+/**
+ * What every start step shares: where logs and pids go, fixed or free ports, and what has started
+ * so far. A failed start stops `started` in reverse, so each step only has to register what it starts.
+ */
+interface Launch {
+  logDir: string;
+  dataDir: string;
+  /** The pid file every started process is recorded in (for a crashed holder's leftovers). */
+  stateFile: string;
+  useFree: boolean;
+  started: Stoppable[];
+  /** The processes a process fault can restart, by name. */
+  managed: Map<string, ManagedProcess>;
+}
+
 export async function startReferenceStack(o: ReferenceStackOptions): Promise<ReferenceStack> {
-  const unknown = (o.defects ?? []).filter((d) => !(REFERENCE_DEFECTS as readonly string[]).includes(d));
-  if (unknown.length) {
-    throw new EnvironmentError(
-      `reference stack: unknown defect ${unknown.join(", ")} (known: ${REFERENCE_DEFECTS.join(", ")})`,
-    );
-  }
-  mkdirSync(o.dataDir, { recursive: true });
-  mkdirSync(o.logDir, { recursive: true });
-  const stateFile = join(o.dataDir, "pids.json");
+  const defects = checkedDefects(o.defects);
+  const launch = prepareLaunch(o);
   const auditLog = join(o.dataDir, "audit.jsonl");
-  const useFree = o.freePorts ?? true;
-  const port = (name: PortName): Promise<number> =>
-    useFree ? freePort(HOST) : Promise.resolve(DEFAULT_PORTS[name]);
-  const started: Stoppable[] = [];
-  const managed = new Map<string, ManagedProcess>();
+  const rules = alertRuleFile(o.dataDir, o.omitAlertRules ?? [], defects.includes("missing_alert_rule"));
   const stopAll = async (): Promise<void> => {
-    for (const s of started.splice(0).reverse()) await s.stop().catch(() => {});
+    for (const s of launch.started.splice(0).reverse()) await s.stop().catch(() => {});
   };
-
-  /** Starts a process on a free port (a new one when the first is taken before the bind), or its fixed one. */
-  const startProcess = async (name: string, options: (port: number) => StartOptions, portName: PortName) => {
-    try {
-      const fixed = useFree ? 0 : DEFAULT_PORTS[portName];
-      const { process: proc, port: p } = await startOnPort(fixed, options, { host: HOST });
-      managed.set(name, proc);
-      started.push({ name, stop: () => proc.stop() });
-      return p;
-    } catch (err) {
-      throw new EnvironmentError(
-        `reference stack: ${name} did not start: ${(err as Error).message} (log: ${join(o.logDir, `${name}.log`)})`,
-      );
-    }
-  };
-  const node = (name: string, file: string, env: Record<string, string>) => (p: number) => ({
-    name,
-    command: process.execPath,
-    args: [join(FIXTURES, "ops-copilot", file)],
-    env: { ...env, HOST, PORT: String(p) },
-    logDir: o.logDir,
-    stateFile,
-    ready: { http: `http://${HOST}:${p}/healthz`, timeoutMs: 20_000 },
-  });
-
-  const omitted = new Set(o.omitAlertRules ?? []);
-  let missingRule = (o.defects ?? []).includes("missing_alert_rule");
-  const rulesFile = join(o.dataDir, "rules", "ops-copilot.yml");
-  const writeRules = (): void => {
-    const omit = new Set([...omitted, ...(missingRule ? [MISSING_ALERT_RULE] : [])]);
-    writeFileSync(rulesFile, filterRules(readFileSync(RULES, "utf8"), omit));
-  };
-  mkdirSync(join(o.dataDir, "rules"), { recursive: true });
-  writeRules();
-
   try {
-    const redisPort = await startProcess(
-      "redis",
-      (p) => ({
-        name: "redis",
-        command: toolPath("redis-server", "REDIS_SERVER_BIN"),
-        args: ["--port", String(p), "--bind", HOST, "--save", "", "--appendonly", "no", "--dir", o.dataDir],
-        logDir: o.logDir,
-        stateFile,
-        ready: { tcp: { host: HOST, port: p } },
-      }),
-      "redis",
-    );
-    const toxiPort = await startProcess(
-      "toxiproxy",
-      (p) => ({
-        name: "toxiproxy",
-        command: toolPath("toxiproxy-server", "TOXIPROXY_SERVER_BIN"),
-        args: ["-host", HOST, "-port", String(p)],
-        logDir: o.logDir,
-        stateFile,
-        ready: { http: `http://${HOST}:${p}/version` },
-      }),
-      "toxiproxy",
-    );
-    const toxiApi = `http://${HOST}:${toxiPort}`;
-
-    const providerEnv: Record<(typeof PROVIDERS)[number], [string, Record<string, string>]> = {
-      control: ["control.ts", {}],
-      "llm-primary": ["llm.ts", { PROVIDER: "primary" }],
-      "llm-secondary": ["llm.ts", { PROVIDER: "secondary" }],
-      embeddings: ["embeddings.ts", {}],
-      "vector-store": ["vector-store.ts", {}],
-    };
-    const providerPorts = Object.fromEntries(
-      await Promise.all(
-        PROVIDERS.map(async (name) => {
-          const [file, env] = providerEnv[name];
-          return [name, await startProcess(name, node(name, file, env), name)] as const;
-        }),
-      ),
-    ) as Record<(typeof PROVIDERS)[number], number>;
-
-    const toxi = async (name: string, upstreamPort: number): Promise<number> => {
-      let lastError = "";
-      for (let attempt = 0; attempt < (useFree ? 3 : 1); attempt++) {
-        const listen = await port(`tcp:${name}` as PortName);
-        const res = await fetch(`${toxiApi}/proxies`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            name,
-            listen: `${HOST}:${listen}`,
-            upstream: `${HOST}:${upstreamPort}`,
-            enabled: true,
-          }),
-        });
-        lastError = `${res.status} ${await res.text()}`;
-        if (res.ok) return listen;
-        await fetch(`${toxiApi}/proxies/${name}`, { method: "DELETE" }).catch(() => {});
-      }
-      throw new EnvironmentError(
-        `reference stack: toxiproxy proxy ${name} not created: ${lastError} (log: ${join(o.logDir, "toxiproxy.log")})`,
-      );
-    };
-    const tcp = {
-      "llm-primary-tcp": await toxi("llm-primary-tcp", providerPorts["llm-primary"]),
-      "llm-secondary-tcp": await toxi("llm-secondary-tcp", providerPorts["llm-secondary"]),
-      "vector-store": await toxi("vector-store", providerPorts["vector-store"]),
-      redis: await toxi("redis", redisPort),
-    };
-
-    const httpProxy = async (name: "llm-primary" | "embeddings", upstream: string) => {
-      const hp = await startHttpFaultProxy({
-        host: HOST,
-        port: useFree ? 0 : DEFAULT_PORTS[`http:${name}`],
-        upstream,
-      }).catch((err: Error) => {
-        throw new EnvironmentError(`reference stack: HTTP fault proxy ${name} did not start: ${err.message}`);
-      });
-      started.push({ name: `http-proxy ${name}`, stop: () => hp.close() });
-      return { port: hp.port, upstream };
-    };
-    const http = {
-      "llm-primary": await httpProxy("llm-primary", `http://${HOST}:${tcp["llm-primary-tcp"]}`),
-      embeddings: await httpProxy("embeddings", `http://${HOST}:${providerPorts.embeddings}`),
-    };
-
-    const controlUrl = `http://${HOST}:${providerPorts.control}`;
-    const copilotEnv: Record<string, string> = {
-      REDIS_URL: `redis://${HOST}:${tcp.redis}`,
-      LLM_PRIMARY_URL: `http://${HOST}:${http["llm-primary"].port}`,
-      LLM_SECONDARY_URL: `http://${HOST}:${tcp["llm-secondary-tcp"]}`,
-      EMBEDDINGS_URL: `http://${HOST}:${http.embeddings.port}`,
-      EMBEDDINGS_FALLBACK_URL: `http://${HOST}:${providerPorts.embeddings}`,
-      VECTOR_URL: `http://${HOST}:${tcp["vector-store"]}`,
-      FLAGS_URL: controlUrl,
-      PRICING_URL: controlUrl,
-      AUDIT_LOG: auditLog,
-      SECURITY_WEBHOOK_URL: `${o.receiverUrl.replace(/\/+$/, "")}/alerts/security/plain`,
-      DEFECTS: (o.defects ?? []).join(","),
-      // A short hit-ratio window so a purge shows within the ci profile's compressed time.
-      CACHE_WINDOW_MS: "5000",
-    };
-    const copilotPort = await startProcess("copilot", node("copilot", "copilot.ts", copilotEnv), "copilot");
-    const copilotUrl = `http://${HOST}:${copilotPort}`;
-
-    const receiver = o.receiverUrl.replace(/\/+$/, "");
-    const am = await startAlertmanager({
-      logDir: o.logDir,
-      dataDir: join(o.dataDir, "alertmanager"),
-      port: useFree ? undefined : DEFAULT_PORTS.alertmanager,
-      receivers: [
-        { name: "oncall", webhookUrl: `${receiver}/alerts/oncall` },
-        { name: "security", webhookUrl: `${receiver}/alerts/security` },
-      ],
-      routes: [{ matchers: ['team="security"'], receiver: "security" }],
-      defaultReceiver: "oncall",
-      groupWait: "0s",
-      stateFile,
-    }).catch((err: Error) => {
-      throw new EnvironmentError(
-        `reference stack: alertmanager did not start: ${err.message} (log: ${join(o.logDir, "alertmanager.log")})`,
-      );
+    const backends = await startBackends(launch);
+    const tcp = await createTcpFaultPoints(launch, backends);
+    const http = await startHttpFaultPoints(launch, backends, tcp);
+    const portsWithoutCopilot = { ...backends, tcp, http };
+    const copilotEnv = copilotEnvironment(portsWithoutCopilot, {
+      auditLog,
+      receiverUrl: o.receiverUrl,
+      defects,
     });
-    managed.set("alertmanager", am.process);
-    started.push({ name: "alertmanager", stop: () => am.stop() });
-    const prom = await startPrometheus({
-      logDir: o.logDir,
-      dataDir: join(o.dataDir, "prometheus"),
-      port: useFree ? undefined : DEFAULT_PORTS.prometheus,
-      scrapeTargets: [{ job: "copilot", target: `${HOST}:${copilotPort}` }],
-      ruleFiles: [rulesFile],
-      alertmanagerUrl: am.url,
-      scrapeInterval: "1s",
-      evaluationInterval: "1s",
-      stateFile,
-    }).catch((err: Error) => {
-      throw new EnvironmentError(
-        `reference stack: prometheus did not start: ${err.message} (log: ${join(o.logDir, "prometheus.log")})`,
-      );
+    const copilot = await startCopilot(launch, copilotEnv);
+    const ports: ReferencePorts = { ...portsWithoutCopilot, copilot };
+    const monitoring = await startPrometheusAndAlertmanager(launch, {
+      receiverUrl: o.receiverUrl,
+      copilotPort: copilot,
+      rulesFile: rules.path,
     });
-    managed.set("prometheus", prom.process);
-    started.push({ name: "prometheus", stop: () => prom.stop() });
-    // Until the first scrape, an event would be folded into the counters' first sample and rate-based
-    // alert rules would never see it; the stack is up when Prometheus sees the copilot.
-    await waitForScrape(prom.url, "copilot").catch((err: Error) => {
-      throw new EnvironmentError(
-        `reference stack: ${err.message} (log: ${join(o.logDir, "prometheus.log")})`,
-      );
+    const config = referenceConfig(ports, {
+      copilotEnv,
+      prometheusUrl: monitoring.prometheusUrl,
+      alertmanagerUrl: monitoring.alertmanagerUrl,
+      receiverUrl: o.receiverUrl,
     });
-
-    const processEntry = (name: string, file: string, env: Record<string, string>, p: number) => ({
-      name,
-      command: [process.execPath, join(FIXTURES, "ops-copilot", file)],
-      env: { ...env, HOST, PORT: String(p) },
-      ready: { http: `http://${HOST}:${p}/healthz` },
-    });
-    const input: GamedayConfigInput = {
-      provider: "reference",
-      toxiproxy: { api: `${HOST}:${toxiPort}` },
-      proxies: [
-        ...Object.entries(tcp).map(([name, listen]) => ({
-          kind: "toxiproxy" as const,
-          name,
-          listen: `${HOST}:${listen}`,
-          upstream: `${HOST}:${
-            name === "redis"
-              ? redisPort
-              : providerPorts[name.replace(/-tcp$/, "") as "llm-primary" | "llm-secondary" | "vector-store"]
-          }`,
-        })),
-        ...Object.entries(http).map(([name, hp]) => ({
-          kind: "http" as const,
-          name,
-          listen: `${HOST}:${hp.port}`,
-          upstream: hp.upstream,
-        })),
-      ],
-      services: [
-        { name: "copilot", url: copilotUrl, health: "/healthz" },
-        { name: "flags", url: controlUrl, health: "/healthz" },
-        { name: "pricing", url: controlUrl, health: "/healthz" },
-      ],
-      redis: [{ name: "cache", url: `redis://${HOST}:${redisPort}` }],
-      processes: [
-        processEntry("copilot", "copilot.ts", copilotEnv, copilotPort),
-        ...PROVIDERS.map((name) =>
-          processEntry(name, providerEnv[name][0], providerEnv[name][1], providerPorts[name]),
-        ),
-      ],
-      prometheus: { url: prom.url },
-      alertmanager: { url: am.url },
-      receiver: { listen: new URL(o.receiverUrl).host },
-      probes: [
-        {
-          kind: "scrape",
-          name: "copilot-gauges",
-          url: `${copilotUrl}/metrics`,
-          interval: 1_000,
-          metrics: [
-            "copilot_depth_k",
-            "copilot_embedding_queue_depth",
-            "copilot_cache_hit_ratio",
-            "copilot_unit_cost_usd",
-            'copilot_breaker_open{provider="primary"}',
-            "copilot_answer_quality",
-            "copilot_vector_latency_ms",
-            "copilot_embedding_fallback_total",
-            "copilot_model_route_changes_total",
-            "copilot_guardrail_blocks_total",
-            "copilot_audit_events_total",
-            'copilot_security_notifications_total{outcome="sent"}',
-            'copilot_security_notifications_total{outcome="failed"}',
-          ],
-        },
-        // The latency graph of the seed's cache cold-start row, as Prometheus computes it (seconds).
-        {
-          kind: "promql",
-          name: "copilot-p95",
-          query: "histogram_quantile(0.95, sum by (le) (rate(copilot_request_duration_seconds_bucket[5s])))",
-          interval: 1_000,
-        },
-        {
-          kind: "promql",
-          name: "copilot-latency-mean",
-          query:
-            "sum(rate(copilot_request_duration_seconds_sum[5s])) / sum(rate(copilot_request_duration_seconds_count[5s]))",
-          interval: 1_000,
-        },
-      ],
-    };
-    const config = configSchema.parse(input);
-
-    const copilotJson = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-      const res = await fetch(`${copilotUrl}${path}`, {
-        method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(5_000),
-      });
-      const json: unknown = await res.json();
-      if (!res.ok)
-        throw new Error(`copilot ${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
-      return json;
-    };
-
     return {
       config,
       auditLog,
-      processes: {
-        pid: (name) => managed.get(name)?.pid,
-        restart: async (name) => {
-          const p = managed.get(name);
-          if (!p)
-            throw new Error(
-              `reference stack: no process named ${name} (have ${[...managed.keys()].join(", ")})`,
-            );
-          await p.restart();
-        },
-      },
-      groundTruth: async () =>
-        ((await copilotJson("GET", "/debug/events")) as { events: GroundTruthEvent[] }).events,
-      setDefect: async (name, on) => {
-        if (!(REFERENCE_DEFECTS as readonly string[]).includes(name)) {
-          throw new Error(`unknown defect ${name} (known: ${REFERENCE_DEFECTS.join(", ")})`);
-        }
-        if (name === "missing_alert_rule") {
-          missingRule = on;
-          writeRules();
-          const res = await fetch(`${prom.url}/-/reload`, {
-            method: "POST",
-            signal: AbortSignal.timeout(5_000),
-          });
-          await res.arrayBuffer();
-          if (!res.ok) throw new Error(`prometheus reload answered ${res.status}`);
-        }
-        await copilotJson("PUT", "/admin/defects", { [name]: on });
-      },
+      ...stackControls(launch.managed, {
+        copilotUrl: `http://${HOST}:${copilot}`,
+        prometheusUrl: monitoring.prometheusUrl,
+        rules,
+      }),
       stop: stopAll,
     };
   } catch (err) {
     await stopAll();
     throw err;
   }
+}
+
+/** The defect switches asked for, all of them known ones (else an EnvironmentError naming the rest). */
+function checkedDefects(asked: readonly string[] | undefined): string[] {
+  const defects = [...(asked ?? [])];
+  const unknown = defects.filter((d) => !(REFERENCE_DEFECTS as readonly string[]).includes(d));
+  if (unknown.length) {
+    throw new EnvironmentError(
+      `reference stack: unknown defect ${unknown.join(", ")} (known: ${REFERENCE_DEFECTS.join(", ")})`,
+    );
+  }
+  return defects;
+}
+
+function prepareLaunch(o: ReferenceStackOptions): Launch {
+  mkdirSync(o.dataDir, { recursive: true });
+  mkdirSync(o.logDir, { recursive: true });
+  return {
+    logDir: o.logDir,
+    dataDir: o.dataDir,
+    stateFile: join(o.dataDir, "pids.json"),
+    useFree: o.freePorts ?? true,
+    started: [],
+    managed: new Map(),
+  };
+}
+
+/** Prometheus's rule file: the bundled rules without the omitted alerts, and without MISSING_ALERT_RULE while that defect is on. */
+export function alertRuleFile(
+  dataDir: string,
+  omitted: readonly string[],
+  missingRule: boolean,
+): { path: string; setMissingRule(on: boolean): void } {
+  const path = join(dataDir, "rules", "ops-copilot.yml");
+  const write = (missing: boolean): void => {
+    const omit = new Set([...omitted, ...(missing ? [MISSING_ALERT_RULE] : [])]);
+    writeFileSync(path, filterRules(readFileSync(RULES, "utf8"), omit));
+  };
+  mkdirSync(join(dataDir, "rules"), { recursive: true });
+  write(missingRule);
+  return { path, setMissingRule: write };
+}
+
+/** Starts a process on a free port (a new one when the first is taken before the bind), or its fixed one. */
+async function startProcess(
+  l: Launch,
+  name: string,
+  options: (port: number) => StartOptions,
+  portName: PortName,
+): Promise<number> {
+  try {
+    const fixed = l.useFree ? 0 : DEFAULT_PORTS[portName];
+    const { process: proc, port: p } = await startOnPort(fixed, options, { host: HOST });
+    l.managed.set(name, proc);
+    l.started.push({ name, stop: () => proc.stop() });
+    return p;
+  } catch (err) {
+    throw new EnvironmentError(
+      `reference stack: ${name} did not start: ${(err as Error).message} (log: ${join(l.logDir, `${name}.log`)})`,
+    );
+  }
+}
+
+/** A script of fixtures/ops-copilot as a process on `port`, up when /healthz answers. */
+function nodeScript(l: Launch, name: string, file: string, env: Record<string, string>) {
+  return (p: number): StartOptions => ({
+    name,
+    command: process.execPath,
+    args: [join(FIXTURES, "ops-copilot", file)],
+    env: { ...env, HOST, PORT: String(p) },
+    logDir: l.logDir,
+    stateFile: l.stateFile,
+    ready: { http: `http://${HOST}:${p}/healthz`, timeoutMs: 20_000 },
+  });
+}
+
+/** Redis, toxiproxy-server and the fake providers: everything the fault points stand in front of. */
+async function startBackends(l: Launch): Promise<Pick<ReferencePorts, "redis" | "toxiproxy" | "providers">> {
+  const redis = await startProcess(
+    l,
+    "redis",
+    (p) => ({
+      name: "redis",
+      command: toolPath("redis-server", "REDIS_SERVER_BIN"),
+      args: ["--port", String(p), "--bind", HOST, "--save", "", "--appendonly", "no", "--dir", l.dataDir],
+      logDir: l.logDir,
+      stateFile: l.stateFile,
+      ready: { tcp: { host: HOST, port: p } },
+    }),
+    "redis",
+  );
+  const toxiproxy = await startProcess(
+    l,
+    "toxiproxy",
+    (p) => ({
+      name: "toxiproxy",
+      command: toolPath("toxiproxy-server", "TOXIPROXY_SERVER_BIN"),
+      args: ["-host", HOST, "-port", String(p)],
+      logDir: l.logDir,
+      stateFile: l.stateFile,
+      ready: { http: `http://${HOST}:${p}/version` },
+    }),
+    "toxiproxy",
+  );
+  const providers = Object.fromEntries(
+    await Promise.all(
+      PROVIDERS.map(async (name) => {
+        const [file, env] = PROVIDER_SCRIPTS[name];
+        return [name, await startProcess(l, name, nodeScript(l, name, file, env), name)] as const;
+      }),
+    ),
+  ) as Record<ProviderName, number>;
+  return { redis, toxiproxy, providers };
+}
+
+/**
+ * The Toxiproxy proxies, one after the other. With free ports a listen port can be taken between
+ * the pick and Toxiproxy's bind: the proxy is then created again on another (three tries).
+ */
+async function createTcpFaultPoints(
+  l: Launch,
+  backends: Pick<ReferencePorts, "redis" | "toxiproxy" | "providers">,
+): Promise<Record<TcpProxyName, number>> {
+  const toxiApi = `http://${HOST}:${backends.toxiproxy}`;
+  const create = async (name: TcpProxyName): Promise<number> => {
+    let lastError = "";
+    for (let attempt = 0; attempt < (l.useFree ? 3 : 1); attempt++) {
+      const listen = l.useFree ? await freePort(HOST) : DEFAULT_PORTS[`tcp:${name}`];
+      const res = await fetch(`${toxiApi}/proxies`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          name,
+          listen: `${HOST}:${listen}`,
+          upstream: `${HOST}:${tcpUpstreamPort(name, backends)}`,
+          enabled: true,
+        }),
+      });
+      lastError = `${res.status} ${await res.text()}`;
+      if (res.ok) return listen;
+      await fetch(`${toxiApi}/proxies/${name}`, { method: "DELETE" }).catch(() => {});
+    }
+    throw new EnvironmentError(
+      `reference stack: toxiproxy proxy ${name} not created: ${lastError} (log: ${join(l.logDir, "toxiproxy.log")})`,
+    );
+  };
+  const tcp = {} as Record<TcpProxyName, number>;
+  for (const name of Object.keys(TCP_PROXIES) as TcpProxyName[]) tcp[name] = await create(name);
+  return tcp;
+}
+
+/** The HTTP fault proxies, in process: llm-primary behind its TCP proxy, embeddings straight to the provider. */
+async function startHttpFaultPoints(
+  l: Launch,
+  backends: Pick<ReferencePorts, "providers">,
+  tcp: Record<TcpProxyName, number>,
+): Promise<ReferencePorts["http"]> {
+  const start = async (name: HttpProxyName, upstream: string) => {
+    const hp = await startHttpFaultProxy({
+      host: HOST,
+      port: l.useFree ? 0 : DEFAULT_PORTS[`http:${name}`],
+      upstream,
+    }).catch((err: Error) => {
+      throw new EnvironmentError(`reference stack: HTTP fault proxy ${name} did not start: ${err.message}`);
+    });
+    l.started.push({ name: `http-proxy ${name}`, stop: () => hp.close() });
+    return { port: hp.port, upstream };
+  };
+  return {
+    "llm-primary": await start("llm-primary", `http://${HOST}:${tcp["llm-primary-tcp"]}`),
+    embeddings: await start("embeddings", `http://${HOST}:${backends.providers.embeddings}`),
+  };
+}
+
+async function startCopilot(l: Launch, env: Record<string, string>): Promise<number> {
+  return startProcess(l, "copilot", nodeScript(l, "copilot", "copilot.ts", env), "copilot");
+}
+
+/**
+ * Alertmanager (delivering to the harness's receiver) and Prometheus (scraping the copilot, alerting
+ * through that Alertmanager); up once Prometheus has scraped the copilot.
+ */
+async function startPrometheusAndAlertmanager(
+  l: Launch,
+  o: { receiverUrl: string; copilotPort: number; rulesFile: string },
+): Promise<{ prometheusUrl: string; alertmanagerUrl: string }> {
+  const receiver = o.receiverUrl.replace(/\/+$/, "");
+  const am = await startAlertmanager({
+    logDir: l.logDir,
+    dataDir: join(l.dataDir, "alertmanager"),
+    port: l.useFree ? undefined : DEFAULT_PORTS.alertmanager,
+    receivers: [
+      { name: "oncall", webhookUrl: `${receiver}/alerts/oncall` },
+      { name: "security", webhookUrl: `${receiver}/alerts/security` },
+    ],
+    routes: [{ matchers: ['team="security"'], receiver: "security" }],
+    defaultReceiver: "oncall",
+    groupWait: "0s",
+    stateFile: l.stateFile,
+  }).catch((err: Error) => {
+    throw new EnvironmentError(
+      `reference stack: alertmanager did not start: ${err.message} (log: ${join(l.logDir, "alertmanager.log")})`,
+    );
+  });
+  l.managed.set("alertmanager", am.process);
+  l.started.push({ name: "alertmanager", stop: () => am.stop() });
+  const prom = await startPrometheus({
+    logDir: l.logDir,
+    dataDir: join(l.dataDir, "prometheus"),
+    port: l.useFree ? undefined : DEFAULT_PORTS.prometheus,
+    scrapeTargets: [{ job: "copilot", target: `${HOST}:${o.copilotPort}` }],
+    ruleFiles: [o.rulesFile],
+    alertmanagerUrl: am.url,
+    scrapeInterval: "1s",
+    evaluationInterval: "1s",
+    stateFile: l.stateFile,
+  }).catch((err: Error) => {
+    throw new EnvironmentError(
+      `reference stack: prometheus did not start: ${err.message} (log: ${join(l.logDir, "prometheus.log")})`,
+    );
+  });
+  l.managed.set("prometheus", prom.process);
+  l.started.push({ name: "prometheus", stop: () => prom.stop() });
+  // Until the first scrape, an event would be folded into the counters' first sample and rate-based
+  // alert rules would never see it; the stack is up when Prometheus sees the copilot.
+  await waitForScrape(prom.url, "copilot").catch((err: Error) => {
+    throw new EnvironmentError(`reference stack: ${err.message} (log: ${join(l.logDir, "prometheus.log")})`);
+  });
+  return { prometheusUrl: prom.url, alertmanagerUrl: am.url };
+}
+
+/** What a run does to the running stack: restart its processes, read its ground truth, flip defects. */
+function stackControls(
+  managed: ReadonlyMap<string, ManagedProcess>,
+  o: { copilotUrl: string; prometheusUrl: string; rules: { setMissingRule(on: boolean): void } },
+): Pick<ReferenceStack, "processes" | "groundTruth" | "setDefect"> {
+  const copilotJson = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const res = await fetch(`${o.copilotUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(5_000),
+    });
+    const json: unknown = await res.json();
+    if (!res.ok) throw new Error(`copilot ${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
+    return json;
+  };
+  return {
+    processes: {
+      pid: (name) => managed.get(name)?.pid,
+      restart: async (name) => {
+        const p = managed.get(name);
+        if (!p)
+          throw new Error(
+            `reference stack: no process named ${name} (have ${[...managed.keys()].join(", ")})`,
+          );
+        await p.restart();
+      },
+    },
+    groundTruth: async () =>
+      ((await copilotJson("GET", "/debug/events")) as { events: GroundTruthEvent[] }).events,
+    setDefect: async (name, on) => {
+      if (!(REFERENCE_DEFECTS as readonly string[]).includes(name)) {
+        throw new Error(`unknown defect ${name} (known: ${REFERENCE_DEFECTS.join(", ")})`);
+      }
+      if (name === "missing_alert_rule") {
+        o.rules.setMissingRule(on);
+        const res = await fetch(`${o.prometheusUrl}/-/reload`, {
+          method: "POST",
+          signal: AbortSignal.timeout(5_000),
+        });
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(`prometheus reload answered ${res.status}`);
+      }
+      await copilotJson("PUT", "/admin/defects", { [name]: on });
+    },
+  };
 }
 
 async function waitForScrape(promUrl: string, job: string, timeoutMs = 20_000): Promise<void> {

@@ -9,6 +9,10 @@ export interface EnvState {
   pid: number;
   startedAt: number;
   provider: string;
+  /**
+   * The resolved config. Its receiver.listen is the address the environment's Alertmanager delivers
+   * to: every run on this environment binds its receiver there, and `gameday ack` finds it there.
+   */
   config: GamedayConfig;
   logDir: string;
   /** Pids of the processes the environment started (name → pid), for a crashed holder's leftovers. */

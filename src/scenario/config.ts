@@ -192,7 +192,18 @@ export const serveConfig = z.strictObject({
   panels: z.array(panelConfig).optional(),
 });
 
-export const configSchema = z.strictObject({
+/**
+ * Where the alert receiver listens when the config does not say: the documented, fixed address an
+ * external Alertmanager (or any other sender the user configures) delivers to.
+ */
+export const DEFAULT_RECEIVER_LISTEN = "127.0.0.1:9095";
+/**
+ * The same for provider "reference": a free loopback port (port 0), because the harness writes the
+ * stack's Alertmanager config itself and two reference runs on one machine must not collide.
+ */
+export const REFERENCE_RECEIVER_LISTEN = "127.0.0.1:0";
+
+const configFields = z.strictObject({
   /** Who brings the targets up: given URLs, local processes, the bundled reference stack, or containers. */
   provider: z.enum(["external", "local", "reference", "testcontainers"]).default("external"),
   /** Non-loopback hosts a run may touch. Empty means loopback only. */
@@ -204,9 +215,11 @@ export const configSchema = z.strictObject({
   processes: z.array(processConfig).default([]),
   prometheus: z.strictObject({ url }).optional(),
   alertmanager: z.strictObject({ url }).optional(),
-  receiver: z
-    .strictObject({ listen: hostPort.default("127.0.0.1:9095"), token: z.string().optional() })
-    .default({ listen: "127.0.0.1:9095" }),
+  /**
+   * The harness's alert receiver. listen: as given when set; otherwise DEFAULT_RECEIVER_LISTEN, or
+   * REFERENCE_RECEIVER_LISTEN for provider "reference" (the port is chosen when the run starts).
+   */
+  receiver: z.strictObject({ listen: hostPort.optional(), token: z.string().optional() }).prefault({}),
   probes: z.array(probeConfig).default([]),
   /** Unattended runs: acknowledge alerts after this delay; such acks are labelled synthetic. */
   autoAck: z.strictObject({ after: duration }).optional(),
@@ -229,6 +242,15 @@ export const configSchema = z.strictObject({
    */
   rollouts: z.array(z.string().min(1)).default([]),
 });
+
+export const configSchema = configFields.transform((c) => ({
+  ...c,
+  receiver: {
+    ...c.receiver,
+    listen:
+      c.receiver.listen ?? (c.provider === "reference" ? REFERENCE_RECEIVER_LISTEN : DEFAULT_RECEIVER_LISTEN),
+  },
+}));
 
 export type ProxyConfig = z.output<typeof proxyConfig>;
 export type ServiceConfig = z.output<typeof serviceConfig>;

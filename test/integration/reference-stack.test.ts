@@ -2,14 +2,19 @@
 // fault proxy, real Redis; alerts go from real Prometheus through real Alertmanager to a webhook
 // server started here. Faults are made the way a scenario makes them (the proxy's control API,
 // FLUSHDB on the cache, a defect switch) and checked against the copilot's own ground truth.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type GroundTruthEvent, type ReferenceStack, startReferenceStack } from "../../src/env/reference.ts";
+import { type Environment, provideEnvironment } from "../../src/env/environment.ts";
+import { splitHostPort } from "../../src/env/hosts.ts";
 import { sleep } from "../../src/env/process.ts";
+import { type GroundTruthEvent, type ReferenceStack, startReferenceStack } from "../../src/env/reference.ts";
+import { AlertBook } from "../../src/observe/alert-book.ts";
+import { type AlertReceiver, startAlertReceiver } from "../../src/observe/receiver.ts";
+import { configSchema } from "../../src/scenario/config.ts";
 
 interface Received {
   path: string;
@@ -278,5 +283,79 @@ describe("reference stack", () => {
     expect(alive).toEqual([]);
     expect(existsSync(join(dir, "env", "pids.json"))).toBe(true);
     expect(JSON.parse(readFileSync(join(dir, "env", "pids.json"), "utf8"))).toEqual({});
+  });
+});
+
+// Two reference runs on one machine: each binds its alert receiver where the config's default says
+// (a free port for provider "reference"), as a run does, and its stack's Alertmanager delivers there.
+describe("two reference stacks started at the same time", () => {
+  interface Run {
+    name: string;
+    rx: AlertReceiver;
+    book: AlertBook;
+    env: Environment;
+  }
+  const runs: Run[] = [];
+  const receivers: AlertReceiver[] = [];
+
+  async function startRun(name: string): Promise<Run> {
+    const config = configSchema.parse({ provider: "reference" });
+    const runDir = join(dir, name);
+    mkdirSync(runDir, { recursive: true });
+    const book = new AlertBook();
+    const { host, port } = splitHostPort(config.receiver.listen);
+    const rx = await startAlertReceiver({ host, port, book });
+    receivers.push(rx);
+    const env = await provideEnvironment(config, { runDir, receiverUrl: rx.url });
+    return { name, rx, book, env };
+  }
+
+  beforeAll(async () => {
+    const started = await Promise.allSettled([startRun("run-1"), startRun("run-2")]);
+    for (const s of started) if (s.status === "fulfilled") runs.push(s.value);
+    const failed = started.find((s) => s.status === "rejected");
+    if (failed) throw failed.reason;
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(runs.map((r) => r.env.stop()));
+    await Promise.all(receivers.map((rx) => rx.close()));
+  });
+
+  it("bind their receivers on different free ports and record each in the resolved config", () => {
+    const [a, b] = runs;
+    expect(a!.rx.port).toBeGreaterThan(0);
+    expect(b!.rx.port).toBeGreaterThan(0);
+    expect(a!.rx.port).not.toBe(b!.rx.port);
+    for (const r of runs) expect(r.env.config.receiver.listen).toBe(new URL(r.rx.url).host);
+    expect(a!.env.config.alertmanager!.url).not.toBe(b!.env.config.alertmanager!.url);
+  });
+
+  it("configure each Alertmanager with its own receiver, which gets that stack's alerts only", async () => {
+    for (const [r, other] of [
+      [runs[0]!, runs[1]!],
+      [runs[1]!, runs[0]!],
+    ] as const) {
+      const am = r.env.config.alertmanager!.url;
+      const status = (await (await fetch(`${am}/api/v2/status`)).json()) as { config: { original: string } };
+      expect(status.config.original).toContain(`${r.rx.url}/alerts/oncall`);
+      expect(status.config.original).not.toContain(other.rx.url);
+      const res = await fetch(`${am}/api/v2/alerts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify([
+          { labels: { alertname: "TwoStacksProbe", stack: r.name }, startsAt: new Date().toISOString() },
+        ]),
+      });
+      expect(res.status).toBe(200);
+    }
+    for (const r of runs) {
+      const alert = await waitFor(`TwoStacksProbe at ${r.name}'s receiver`, async () =>
+        r.book.list().find((a) => a.name === "TwoStacksProbe"),
+      );
+      expect(alert.labels.stack).toBe(r.name);
+      expect(alert.receiver).toBe("oncall");
+      expect(r.book.list().filter((a) => a.name === "TwoStacksProbe")).toHaveLength(1);
+    }
   });
 });

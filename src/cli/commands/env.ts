@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { environmentPidFile, provideEnvironment } from "../../env/environment.ts";
 import { alive, sleep, stopRecorded } from "../../env/process.ts";
+import { concreteListen } from "../../env/receiver-address.ts";
 import { clearEnvState, ENV_STATE_FILE, readEnvState, STATE_DIR, writeEnvState } from "../../env/state.ts";
 import { type Command, str } from "../command.ts";
 import { EXIT, EnvironmentError, UsageError } from "../exit-codes.ts";
@@ -30,6 +31,8 @@ function describeEndpoints(config: NonNullable<ReturnType<typeof readEnvState>>[
   if (config.toxiproxy) lines.push(`  toxiproxy api             ${config.toxiproxy.api}`);
   if (config.prometheus) lines.push(`  prometheus                ${config.prometheus.url}`);
   if (config.alertmanager) lines.push(`  alertmanager              ${config.alertmanager.url}`);
+  // Bound by each run on this environment, not by the holder; `gameday ack` finds it here.
+  lines.push(`  alert receiver            http://${config.receiver.listen} (bound by each run)`);
   return lines.join("\n");
 }
 
@@ -156,7 +159,10 @@ async function hold(configFile: string | undefined): Promise<number> {
   const config = await configFrom(configFile);
   if (!config) throw new UsageError("no config");
   const runDir = resolve(ENV_DIR);
-  const receiverUrl = `http://${config.receiver.listen}`;
+  // The holder has no receiver: it picks the address each run on this environment binds (a free
+  // port when receiver.listen has port 0, the reference stack's default) and configures the stack's
+  // Alertmanager with it; the state records it for those runs and for `gameday ack`.
+  const receiverUrl = `http://${await concreteListen(config.receiver.listen)}`;
   let env: Awaited<ReturnType<typeof provideEnvironment>>;
   try {
     env = await provideEnvironment(config, { runDir, receiverUrl });
@@ -176,10 +182,14 @@ async function hold(configFile: string | undefined): Promise<number> {
     pidFile: environmentPidFile(runDir),
   });
   console.log(`holder ${process.pid}: environment up`);
+  // Signal listeners do not keep Node running; an environment with no process or server of its
+  // own (a local config that starts nothing) would otherwise let the holder exit at once.
+  const keepAlive = setInterval(() => {}, 2 ** 30);
   await new Promise<void>((done) => {
     process.once("SIGTERM", done);
     process.once("SIGINT", done);
   });
+  clearInterval(keepAlive);
   console.log(`holder ${process.pid}: stopping`);
   await env.stop();
   clearEnvState();
@@ -215,7 +225,10 @@ export const envCommand: Command = {
         background on free loopback ports and records it in ${ENV_STATE_FILE};
         later \`gameday run\` calls use it (after checking it answers) instead of
         starting their own, and leave it running. A start that fails (exit 3, with
-        the reason) or is interrupted with Ctrl-C (exit 130) leaves nothing running
+        the reason) or is interrupted with Ctrl-C (exit 130) leaves nothing running.
+        The alert receiver's address is picked then (a free port for the reference
+        stack, unless receiver.listen is set) and recorded: each run on the stack
+        binds it, and \`gameday ack\` finds it there
 down    stops it; nothing is left running (also after a crashed holder)
 status  prints the endpoints of the environment that is up
 
