@@ -2,6 +2,7 @@
 // `gameday serve` starts (schedules, the API, the console): take the run lock, use a held
 // environment, open the history store, run, record. Everything that can refuse the run does so
 // before anything is touched.
+import { resolve } from "node:path";
 import type { RunOutcome } from "../engine/run.ts";
 import type { Progress } from "../engine/progress.ts";
 import type { Journal } from "../engine/journal.ts";
@@ -30,6 +31,8 @@ export interface RunRequest {
   record: boolean;
   strict: boolean;
   templatesDir?: string;
+  /** --config, when it is not the default gameday.config.ts (named in the printed `gameday ack` command). */
+  configFile?: string;
   progress: Progress;
   /** Who started it; kept in the run lock, so a refused second run can say who holds it. */
   starter: { by: string; via: "cli" | "api" | "schedule" };
@@ -158,6 +161,13 @@ export async function executeRun(
       defects: r.defects,
       environment: p.environment,
       templatesDir: r.templatesDir,
+      // The request's config, not a held environment's: it is the file `gameday ack` reads, and
+      // ack looks for the run in progress (this one, by its lock) in that config's reportsDir.
+      ackConfig: {
+        file: r.configFile,
+        receiverListen: r.config.receiver.listen,
+        discoverable: resolve(r.reportsDir) === resolve(r.config.reportsDir),
+      },
       gamedayVersion: VERSION,
       onStart: (info) => {
         p.lock.setRunId(info.runId);

@@ -3,7 +3,7 @@
 // in one sample store, so checkpoints see live traffic and the report gets a per-second series.
 import { join } from "node:path";
 import type { Journal } from "../engine/journal.ts";
-import { urlOf } from "../engine/run.ts";
+import { urlOf } from "../engine/scenario-load.ts";
 import { failureClassifier } from "../engine/failures.ts";
 import { runHttpLoad } from "../load/http-engine.ts";
 import { percentile, type SampleStore } from "../measure/samples.ts";

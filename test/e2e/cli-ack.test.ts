@@ -1,8 +1,9 @@
 // `gameday ack` as an on-call engineer types it, against a real receiver on loopback: the ack lands in
 // the run's journal as a human (not synthetic) acknowledgement, and every way it can go wrong gets its
-// own message and exit code.
+// own message and exit code. And the other end: a real `gameday run` prints each alert as it fires
+// with the exact ack command, and that command, run as printed, acknowledges it.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +11,8 @@ import { eventsOf, Journal, readJournal } from "../../src/engine/journal.ts";
 import { freePort } from "../../src/env/process.ts";
 import { AlertBook } from "../../src/observe/alert-book.ts";
 import { type AlertReceiver, startAlertReceiver } from "../../src/observe/receiver.ts";
+import { spawnGameday, waitFor } from "../gameday-child.ts";
+import { tempDirs } from "../temp-dirs.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const main = join(root, "src/cli/main.ts");
@@ -18,9 +21,13 @@ const TOKEN = "s3cret-token";
 
 /** The CLI as a child process; asynchronous, since the receiver it talks to lives in this process. */
 function gameday(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return gamedayIn(root, args);
+}
+
+function gamedayIn(cwd: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolveRun) => {
     const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
-      cwd: root,
+      cwd,
     });
     let out = "";
     let err = "";
@@ -136,4 +143,131 @@ describe("gameday ack against a running receiver", () => {
     expect(both.code).toBe(2);
     expect(both.err).toMatch(/either an alert or --all, not both/);
   });
+});
+
+describe("a run prints each alert with the gameday ack command that acknowledges it", () => {
+  const runDirs = tempDirs();
+  afterAll(() => runDirs.removeAll());
+
+  /**
+   * Runs a scenario without auto-responder whose receiver listens on a port picked at run time
+   * (listen port 0, as the reference stack does), sends it an alert as Alertmanager does (twice:
+   * Alertmanager repeats), runs the printed ack command as printed from the run's folder, then
+   * resolves the alert. Returns the run's output and the ack's.
+   */
+  async function alertDuringRun(o: { configFile?: string; token?: string; out?: string }) {
+    const work = runDirs.make("gameday-cli-ack-run-");
+    const configName = o.configFile ?? "gameday.config.ts";
+    writeFileSync(
+      join(work, configName),
+      `import { defineConfig } from "gameday";
+export default defineConfig({ provider: "external", receiver: { listen: "127.0.0.1:0"${o.token ? `, token: "${o.token}"` : ""} } });
+`,
+    );
+    writeFileSync(
+      join(work, "quiet.ts"),
+      `import { defineScenario } from "gameday";
+export default defineScenario({ id: "quiet", title: "Quiet", owner: "SRE", hypothesis: "a page reaches the terminal", duration: "60s" });
+`,
+    );
+    const run = spawnGameday(
+      [
+        "run",
+        "quiet.ts",
+        "--no-record",
+        ...(o.configFile ? ["--config", o.configFile] : []),
+        ...(o.out ? ["--out", o.out] : []),
+      ],
+      { cwd: work },
+    );
+    try {
+      const context = () => run.output();
+      const receiverUrl = await waitFor(
+        "the receiver's address",
+        () => /alert receiver on (http:\/\/\S+)/.exec(run.output())?.[1],
+        { context },
+      );
+      const notify = async (status: "firing" | "resolved") => {
+        const alert = { ...firing("LLMProviderDown", "00000000000000c3"), startsAt: "2026-01-01T00:00:00Z" };
+        const res = await fetch(`${receiverUrl}/alerts/oncall`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+          },
+          body: JSON.stringify({
+            version: "4",
+            status,
+            receiver: "oncall",
+            groupKey: "{}",
+            alerts: [
+              { ...alert, status, ...(status === "resolved" ? { endsAt: new Date().toISOString() } : {}) },
+            ],
+          }),
+        });
+        expect(res.status).toBe(200);
+      };
+      await notify("firing");
+      await notify("firing");
+      const command = await waitFor(
+        "the firing line",
+        () =>
+          /alert firing: LLMProviderDown \(receiver oncall, fingerprint 00000000000000c3\); acknowledge: (.+)/.exec(
+            run.output(),
+          )?.[1],
+        { context },
+      );
+      const [program, ...args] = command.split(" ");
+      expect(program).toBe("gameday");
+      const ack = await gamedayIn(work, args);
+      await waitFor("the ack line", () => (run.output().includes("alert acknowledged") ? true : undefined), {
+        context,
+      });
+      await notify("resolved");
+      await waitFor("the resolved line", () => (run.output().includes("alert resolved") ? true : undefined), {
+        context,
+      });
+      await run.stop();
+      const runDir = /→ (\S+)/.exec(run.output())?.[1];
+      return { command, args, ack, output: run.output(), receiverUrl, runDir: runDir! };
+    } finally {
+      await run.stop();
+    }
+  }
+
+  it("with the run's own gameday.config.ts: the bare command (ack finds the run's receiver), which acknowledges; each change printed once", async () => {
+    const r = await alertDuringRun({});
+    expect(r.command).toBe("gameday ack 00000000000000c3");
+    expect(r.ack.err).toBe("");
+    expect(r.ack.code).toBe(0);
+    expect(r.ack.out).toContain("acknowledged 00000000000000c3 as");
+    expect(r.output.match(/alert firing: /g)).toHaveLength(1);
+    expect(r.output.match(/alert resolved: LLMProviderDown/g)).toHaveLength(1);
+    expect(r.output).toMatch(
+      /alert acknowledged: LLMProviderDown \(fingerprint 00000000000000c3\) by \S+ via cli\n/,
+    );
+    const acks = eventsOf(readJournal(join(r.runDir, "journal.jsonl")).entries, "alert.ack");
+    expect(acks).toMatchObject([{ fingerprint: "00000000000000c3", via: "cli", synthetic: false }]);
+  }, 60_000);
+
+  it("with --out elsewhere than the config's reportsDir: the command names the receiver the run bound", async () => {
+    const r = await alertDuringRun({ out: "elsewhere" });
+    expect(r.command).toBe(`gameday ack 00000000000000c3 --receiver ${r.receiverUrl}`);
+    expect(r.receiverUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(r.ack.err).toBe("");
+    expect(r.ack.code).toBe(0);
+    const acks = eventsOf(readJournal(join(r.runDir, "journal.jsonl")).entries, "alert.ack");
+    expect(acks).toMatchObject([{ fingerprint: "00000000000000c3", via: "cli", synthetic: false }]);
+  }, 60_000);
+
+  it("with --config naming a receiver token: the command names that config, and ack takes the token from it", async () => {
+    const r = await alertDuringRun({ configFile: "staging.config.ts", token: TOKEN });
+    expect(r.args).toEqual(["ack", "00000000000000c3", "--config", "staging.config.ts"]);
+    // No token on the command line (it would land in logs): ack read it from the config.
+    expect(r.command).not.toContain(TOKEN);
+    expect(r.ack.err).toBe("");
+    expect(r.ack.code).toBe(0);
+    const acks = eventsOf(readJournal(join(r.runDir, "journal.jsonl")).entries, "alert.ack");
+    expect(acks).toMatchObject([{ fingerprint: "00000000000000c3", via: "cli", synthetic: false }]);
+  }, 60_000);
 });

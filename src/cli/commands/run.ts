@@ -1,4 +1,5 @@
 import { userInfo } from "node:os";
+import { resolve } from "node:path";
 import { formatPlan, planScenario } from "../../engine/plan.ts";
 import { createProgress } from "../../engine/progress.ts";
 import type { RunOutcome } from "../../engine/run.ts";
@@ -14,8 +15,14 @@ import { executeRun, prepareRun } from "../run-session.ts";
 import { guardSignals } from "../run-signals.ts";
 import { configDirOf, consoleAddress, type RunConsole, startRunConsole } from "./serve.ts";
 import { checkedTemplatesDir } from "../templates-option.ts";
+import { terminalWidth } from "../table.ts";
 import { verdictTable } from "../verdict-table.ts";
 import { configFrom, DEFAULT_CONFIG, DEFAULT_SCENARIOS } from "./scenarios.ts";
+
+/** --config when it names another file than the gameday.config.ts `gameday ack` reads by itself. */
+function nonDefaultConfig(file: string | undefined): string | undefined {
+  return file !== undefined && resolve(file) !== resolve(DEFAULT_CONFIG) ? file : undefined;
+}
 
 export const runCommand: Command = {
   name: "run",
@@ -25,9 +32,10 @@ export const runCommand: Command = {
   help: `Runs each scenario in turn: baseline, inject, observe, recover, verify. Every fault is undone
 on every exit path (normal end, error, stop condition, Ctrl-C, SIGTERM). Writes
 <out>/<run-id>/ with journal.jsonl, result.json, gameday_report.md, report.html, junit.xml,
-rollback.md and ic-update.md, and prints the verdict table. A second Ctrl-C (or an internal
-error) exits at once, within about 10 s, after reverting every fault and stopping the processes
-the run's environment started; its reports may then be incomplete.
+rollback.md and ic-update.md, and prints the verdict table. Each alert is printed as it fires
+(with the \`gameday ack\` command that acknowledges it), resolves and is acknowledged. A second
+Ctrl-C (or an internal error) exits at once, within about 10 s, after reverting every fault and
+stopping the processes the run's environment started; its reports may then be incomplete.
 
 Loads run on the built-in engine (gameday-load, built by make setup); a scenario with a k6
 load needs your own k6 (K6_BIN or PATH): without it the run exits 3 before touching anything.
@@ -131,7 +139,7 @@ folder, named with who started it), 130 interrupted after cleanup.`,
     });
     const printOutcome = (outcome: RunOutcome) => {
       console.log("");
-      console.log(verdictTable(outcome.result));
+      console.log(verdictTable(outcome.result, { width: terminalWidth() }));
       const regressions = regressionLines(outcome.result);
       if (regressions) console.log(`\n${regressions}`);
       console.log(
@@ -160,6 +168,7 @@ folder, named with who started it), 130 interrupted after cleanup.`,
         record: !flag(args, "no-record"),
         strict: flag(args, "strict"),
         templatesDir,
+        configFile: nonDefaultConfig(str(args, "config")),
         progress,
         starter: { by: process.env.USER ?? userInfo().username, via: "cli" },
       });
