@@ -19,6 +19,7 @@ import { type Environment, provideEnvironment } from "../env/environment.ts";
 import { SampleStore } from "../measure/samples.ts";
 import { AlertBook } from "../observe/alert-book.ts";
 import { type AlertReceiver, startAlertReceiver } from "../observe/receiver.ts";
+import { splitHostPort } from "../env/hosts.ts";
 import type { GamedayConfig } from "../scenario/config.ts";
 import { type BackgroundLoad, startBackgroundLoad } from "./background-load.ts";
 import type { LoadedRollout } from "./loader.ts";
@@ -111,7 +112,11 @@ export async function advanceRollout(o: AdvanceOptions): Promise<AdvanceOutcome>
       return await finish();
     }
 
-    held.receiver = await startAlertReceiver({ host: "127.0.0.1", port: 0, journal, book });
+    // Where the config's Alertmanager delivers: a held stack's recorded receiver, the user's own
+    // address for an external setup, a free port (listen :0) for a reference stack of its own.
+    const { host, port } = splitHostPort(o.config.receiver.listen);
+    held.receiver = await startAlertReceiver({ host, port, token: o.config.receiver.token, journal, book });
+    say(`alert receiver on ${held.receiver.url}`);
     let env: Environment;
     if (o.environment) env = o.environment;
     else {
