@@ -3,16 +3,17 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 NODE := node --disable-warning=ExperimentalWarning
 
-.PHONY: setup test gameday bench lint typecheck licences clean help
+.PHONY: setup test gameday bench lint typecheck licences sbom clean help
 
 help:
-	@echo "make setup      install Node 24 (if needed), npm deps, the load engine (Go, on Vegeta), Toxiproxy, actionlint, Debian packages (redis, prometheus, alertmanager, chromium, wrk, postgresql-15)"
+	@echo "make setup      install Node 24 (if needed), npm deps, the load engine (Go, on Vegeta), Toxiproxy, actionlint, Debian packages (redis, prometheus, alertmanager, chromium, wrk, postgresql-15, haproxy as a bench peer)"
 	@echo "make gameday    bring up the reference stack and run every bundled scenario (ci profile)"
 	@echo "make test       run every test suite; ends with 'N passed, N failed'"
 	@echo "make bench      run the benchmarks; results in bench/results/ and bench/README.md"
 	@echo "make lint       biome check"
 	@echo "make typecheck  tsc on the harness and on the example k6 script (for bring-your-own-k6 users)"
 	@echo "make licences   the licence of every npm package and Go module it depends on (make test checks them too)"
+	@echo "make sbom       regenerate sbom.cdx.json (CycloneDX, production packages of package-lock.json); the PRR checks it is current"
 	@echo "make clean      remove reports and local tools (the user build cache stays)"
 
 setup:
@@ -38,6 +39,11 @@ typecheck: setup
 
 licences: setup
 	@$(NODE) scripts/licences.ts
+
+# npm lists every package of the lockfile; scripts/sbom.ts keeps the production ones (not --omit dev:
+# npm/cli#7909) and rewrites sbom.cdx.json only when more than npm's timestamp and serial changed.
+sbom: setup
+	@set -o pipefail; npm sbom --sbom-format cyclonedx --package-lock-only | $(NODE) scripts/sbom.ts
 
 clean:
 	rm -rf reports/* .tools node_modules/.gameday-lock-sha

@@ -3,9 +3,10 @@
 # system Node is older than 22, the built-in load engine (load-engine/, on Vegeta) built with
 # `go build`, Toxiproxy and actionlint built with `go install` at pinned versions) and the Debian
 # packages it drives (redis-server, prometheus, prometheus-alertmanager; chromium and wrk for tests
-# and benchmarks; postgresql-15 for the tests of the shared run-history store). No Debian package's
-# own service is started, PostgreSQL's included: the tests start their own servers. k6 is never
-# installed: it is AGPL-3.0; a k6 load runs the user's own k6.
+# and benchmarks; haproxy as a benchmark peer of the HTTP fault proxy; postgresql-15 for the tests of
+# the shared run-history store). No Debian package's own service is started, PostgreSQL's included:
+# the tests start their own servers. k6 is never installed: it is AGPL-3.0; a k6 load runs the
+# user's own k6.
 # Builds are cached per version in a user cache folder, so a fresh clone on the same machine
 # reuses them; a second run with nothing changed takes a few seconds.
 set -euo pipefail
@@ -124,10 +125,12 @@ go_tool actionlint "$ACTIONLINT_MODULE/cmd/actionlint" "$ACTIONLINT_VERSION" ACT
 # --- Debian packages --------------------------------------------------------------------------------
 # debian_present PACKAGE: whether the package's program is installed. Each package is named after
 # its program on PATH, except postgresql-N, whose programs live off PATH in /usr/lib/postgresql/N/bin
-# (PATH only has postgresql-common's wrappers, which exist without any server version installed).
+# (PATH only has postgresql-common's wrappers, which exist without any server version installed),
+# and haproxy, which Debian puts in /usr/sbin, off a non-root PATH.
 debian_present() {
   case $1 in
     postgresql-[0-9]*) [ -x "/usr/lib/postgresql/${1#postgresql-}/bin/initdb" ] ;;
+    haproxy) command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] ;;
     *) command -v "$1" >/dev/null ;;
   esac
 }

@@ -1,7 +1,9 @@
 // The HTTP fault proxy against a real upstream HTTP server on loopback: forwarding, rule matching,
-// percentages, latency, aborts, streaming in both directions, and the control API's guards.
+// percentages, latency, aborts, streaming in both directions, and the control API's guards. The
+// proxy frames HTTP/1.1 itself (node:net, not node:http), so the "wire" block drives it with raw
+// bytes on one connection: pipelining, bodiless responses, chunked bodies, reconnects, refusals.
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addRule, listRules, removeRule, removeRulesByTag } from "../../src/faults/http-proxy/client.ts";
 import { type HttpFaultProxy, startHttpFaultProxy } from "../../src/faults/http-proxy/server.ts";
@@ -82,7 +84,8 @@ describe("forwarding", () => {
         expect(r.status).toBe(200);
         expect(r.headers.get("x-upstream")).toBe("yes");
         expect(r.json).toMatchObject({ method: "POST", url: "/base/v1/chat?x=1", body: "hello" });
-        expect(r.json?.headers).toMatchObject({ "x-team": "sre" });
+        // Host names the upstream, as a client of the upstream would send it.
+        expect(r.json?.headers).toMatchObject({ "x-team": "sre", host: new URL(upstreamUrl).host });
       },
       { base: "/base" },
     ));
@@ -367,4 +370,195 @@ describe("control API", () => {
       /without a control token/,
     );
   });
+});
+
+/**
+ * Writes `send` (a string, or parts written ~20 ms apart) on one raw connection and collects what
+ * comes back until `done` says it is complete or the proxy closes the connection.
+ */
+function wire(
+  port: number,
+  send: string | string[],
+  done: (text: string) => boolean = () => false,
+): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    let text = "";
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no complete answer within 3 s; got:\n${text}`));
+    }, 3_000);
+    const finish = (closed: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ text, closed });
+    };
+    socket.on("data", (b: Buffer) => {
+      text += b.toString("latin1");
+      if (done(text)) finish(false);
+    });
+    socket.on("close", () => finish(true));
+    socket.on("error", () => {});
+    const parts = typeof send === "string" ? [send] : send;
+    parts.forEach((part, i) => {
+      setTimeout(() => socket.write(part), i * 20);
+    });
+  });
+}
+
+const count = (text: string, what: string) => text.split(what).length - 1;
+
+describe("wire", () => {
+  it("answers pipelined requests in order: a slow forwarded one, a fault and a control call", () =>
+    withProxy(async (p) => {
+      handler = (req, res) => setTimeout(() => res.end(`slow ${req.url}`), 80);
+      p.rules.add({ tag: "fault", status: 503, match: { pathPrefix: "/fail" } });
+      const r = await wire(
+        p.port,
+        "GET /first HTTP/1.1\r\nHost: x\r\n\r\n" +
+          "GET /fail HTTP/1.1\r\nHost: x\r\n\r\n" +
+          "GET /__gameday/health HTTP/1.1\r\nHost: x\r\n\r\n",
+        (t) => t.includes('"rules":1}'),
+      );
+      const first = r.text.indexOf("slow /first");
+      const fault = r.text.indexOf("HTTP/1.1 503 Service Unavailable");
+      const health = r.text.indexOf('"ok":true');
+      expect(first).toBeGreaterThan(0);
+      expect(fault).toBeGreaterThan(first);
+      expect(health).toBeGreaterThan(fault);
+      expect(r.text).toContain("x-gameday-fault: fault");
+    }));
+
+  it("keeps the connection in step across bodiless answers: HEAD, 204, 304, then a GET", () =>
+    withProxy(async (p) => {
+      handler = (req, res) => {
+        if (req.url === "/204") res.writeHead(204).end();
+        else if (req.url === "/304") res.writeHead(304, { etag: '"v1"' }).end();
+        else res.writeHead(200, { "content-type": "text/plain", "content-length": "5" }).end("hello");
+      };
+      const head = "HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n";
+      const r = await wire(
+        p.port,
+        `${head}GET /204 HTTP/1.1\r\nHost: x\r\n\r\nGET /304 HTTP/1.1\r\nHost: x\r\n\r\nGET /g HTTP/1.1\r\nHost: x\r\n\r\n`,
+        (t) => t.endsWith("hello"),
+      );
+      expect(r.text.match(/^HTTP\/1\.1 \d+/gm)).toEqual([
+        "HTTP/1.1 200",
+        "HTTP/1.1 204",
+        "HTTP/1.1 304",
+        "HTTP/1.1 200",
+      ]);
+      expect(count(r.text, "hello")).toBe(1);
+    }));
+
+  it("passes a chunked request body split across writes and reads the next request after it", () =>
+    withProxy(async (p) => {
+      const r = await wire(
+        p.port,
+        [
+          "POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+          "lo\r\n6;ext=1\r\n world\r\n0\r\n",
+          "\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n",
+        ],
+        (t) => t.includes('"url":"/after"'),
+      );
+      expect(r.text).toContain('"body":"hello world"');
+      expect(r.text).toContain('"url":"/after"');
+    }));
+
+  it("drains the body of a request a status rule answers, and the connection goes on", () =>
+    withProxy(async (p) => {
+      p.rules.add({ tag: "t", status: 429, body: "later", match: { method: "POST" } });
+      const r = await wire(
+        p.port,
+        "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world" +
+          "GET /y HTTP/1.1\r\nHost: x\r\n\r\n",
+        (t) => t.includes('"url":"/y"'),
+      );
+      expect(r.text).toMatch(/^HTTP\/1\.1 429 Too Many Requests/);
+      expect(r.text).toContain("later");
+      expect(r.text).not.toContain('"url":"/x"');
+    }));
+
+  it("holds a request with a body for the latency and then forwards body and all", () =>
+    withProxy(async (p) => {
+      p.rules.add({ tag: "slow", latencyMs: 100 });
+      const t0 = performance.now();
+      const r = await wire(p.port, "POST /late HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody", (t) =>
+        t.includes('"body":"body"'),
+      );
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(95);
+      expect(r.text).toContain('"url":"/late"');
+    }));
+
+  it("opens a new upstream connection when the upstream closed the idle one", async () => {
+    const short = createServer((req, res) => res.end(`short ${req.url}`));
+    short.keepAliveTimeout = 50;
+    await new Promise<void>((r) => short.listen(0, "127.0.0.1", r));
+    const p = await startHttpFaultProxy({
+      upstream: `http://127.0.0.1:${(short.address() as AddressInfo).port}`,
+    });
+    try {
+      const get = "HTTP/1.1\r\nHost: x\r\n\r\n";
+      const r = await new Promise<string>((resolve, reject) => {
+        const socket = connect(p.port, "127.0.0.1");
+        let text = "";
+        socket.on("data", (b: Buffer) => {
+          text += b.toString();
+          if (text.includes("short /one") && !text.includes("/two")) {
+            // Past the upstream's keep-alive timeout: it has closed its side by now.
+            setTimeout(() => socket.write(`GET /two ${get}`), 200);
+          }
+          if (text.includes("short /two")) {
+            socket.destroy();
+            resolve(text);
+          }
+        });
+        socket.on("error", reject);
+        socket.write(`GET /one ${get}`);
+      });
+      expect(count(r, "HTTP/1.1 200 OK")).toBe(2);
+    } finally {
+      await p.close();
+      short.closeAllConnections();
+      await new Promise((r) => short.close(r));
+    }
+  });
+
+  it("answers an HTTP/1.0 request without Host, adding the upstream's Host, and closes", () =>
+    withProxy(async (p) => {
+      const r = await wire(p.port, "GET /old HTTP/1.0\r\n\r\n");
+      expect(r.closed).toBe(true);
+      expect(r.text).toContain('"url":"/old"');
+      expect(r.text).toContain(`"host":"${new URL(upstreamUrl).host}"`);
+    }));
+
+  it("refuses a request with both Content-Length and Transfer-Encoding without reaching the upstream", () =>
+    withProxy(async (p) => {
+      let reached = 0;
+      handler = (req, res) => {
+        reached++;
+        echo(req, res);
+      };
+      const r = await wire(
+        p.port,
+        "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      );
+      expect(r.closed).toBe(true);
+      expect(r.text).toBe("");
+      expect(reached).toBe(0);
+    }));
+
+  it("takes a control call with a chunked body and rejects a tag that would break the fault header", () =>
+    withProxy(async (p) => {
+      const rule = JSON.stringify({ tag: "chunked-tag", status: 502 });
+      const r = await wire(
+        p.port,
+        `POST /__gameday/rules HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${rule.length.toString(16)}\r\n${rule}\r\n0\r\n\r\n`,
+        (t) => t.includes("}"),
+      );
+      expect(r.text).toMatch(/^HTTP\/1\.1 201 Created/);
+      expect(p.rules.list().map((x) => x.tag)).toEqual(["chunked-tag"]);
+      await expect(addRule(p.url, { tag: "a\r\nset-cookie: x=1", status: 502 })).rejects.toThrow(/400.*tag/);
+    }));
 });

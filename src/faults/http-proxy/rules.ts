@@ -1,10 +1,15 @@
 // Rules of the HTTP fault proxy: what to do to which requests. Plain data, validated with zod at
 // the control API, matched per request without allocation on the hot path when no rule is set.
-import type { IncomingMessage } from "node:http";
 import { z } from "zod";
 
 export const ruleInput = z.strictObject({
-  tag: z.string().min(1).max(200),
+  // The tag is sent back in the x-gameday-fault header, so it must be a valid header value (the
+  // characters Node's own header check allows): a CR or LF would split the fault response.
+  tag: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\t\x20-\x7e\x80-\xff]+$/, "must be printable (it is sent as a header value)"),
   status: z
     .union([z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)])
     .optional(),
@@ -64,13 +69,18 @@ export class RuleSet {
     return this.#rules.length;
   }
 
-  /** The first rule that matches the request and wins its percentage draw, if any. */
-  pick(req: IncomingMessage): Rule | undefined {
+  /**
+   * The first rule that matches the request and wins its percentage draw, if any. `url` is the
+   * request target as sent; `header` looks a header up by lower-case name (repeats combined as Node
+   * combines them in IncomingMessage.headers) and is called only for rules that match on a header,
+   * so the proxy parses header values only when such a rule exists.
+   */
+  pick(method: string, url: string, header: (lowerName: string) => string | undefined): Rule | undefined {
     for (const r of this.#rules) {
       const m = r.match;
-      if (m.method && req.method !== m.method) continue;
-      if (m.pathPrefix && !(req.url ?? "/").startsWith(m.pathPrefix)) continue;
-      if (m.header && req.headers[m.header.name.toLowerCase()] !== m.header.value) continue;
+      if (m.method && method !== m.method) continue;
+      if (m.pathPrefix && !url.startsWith(m.pathPrefix)) continue;
+      if (m.header && header(m.header.name.toLowerCase()) !== m.header.value) continue;
       if (r.percent < 100 && this.random() >= r.percent) continue;
       return r;
     }
