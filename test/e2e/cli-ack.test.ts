@@ -1,8 +1,3 @@
-// `gameday ack` as an on-call engineer types it, against a real receiver on loopback: the ack lands in
-// the run's journal as a human (not synthetic) acknowledgement, and every way it can go wrong gets its
-// own message and exit code. And the other end: a real `gameday run` prints each alert as it fires
-// with the exact ack command, and that command, run as printed, acknowledges it.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -11,34 +6,20 @@ import { eventsOf, Journal, readJournal } from "../../src/engine/journal.ts";
 import { freePort } from "../../src/env/process.ts";
 import { AlertBook } from "../../src/observe/alert-book.ts";
 import { type AlertReceiver, startAlertReceiver } from "../../src/observe/receiver.ts";
-import { spawnGameday, waitFor } from "../gameday-child.ts";
 import { tempDirs } from "../temp-dirs.ts";
+import { type GamedayExit, spawnGameday, waitFor } from "../gameday-child.ts";
 
 const root = resolve(import.meta.dirname, "../..");
-const main = join(root, "src/cli/main.ts");
 const dir = mkdtempSync(join(tmpdir(), "gameday-cli-ack-"));
 const TOKEN = "s3cret-token";
 
 /** The CLI as a child process; asynchronous, since the receiver it talks to lives in this process. */
-function gameday(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+function gameday(...args: string[]): Promise<GamedayExit> {
   return gamedayIn(root, args);
 }
 
-function gamedayIn(cwd: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
-      cwd,
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => {
-      out += c;
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      err += c;
-    });
-    child.on("close", (code) => resolveRun({ code, out, err }));
-  });
+function gamedayIn(cwd: string, args: string[]): Promise<GamedayExit> {
+  return spawnGameday(args, { cwd }).ended;
 }
 
 const firing = (name: string, fingerprint: string) => ({
@@ -87,9 +68,9 @@ describe("gameday ack against a running receiver", () => {
       "--by",
       "alice",
     );
-    expect(r.err).toBe("");
+    expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.out).toContain("acknowledged 00000000000000a1 as alice");
+    expect(r.stdout).toContain("acknowledged 00000000000000a1 as alice");
     const acks = eventsOf(readJournal(journal.path).entries, "alert.ack");
     expect(acks).toHaveLength(1);
     expect(acks[0]).toMatchObject({ name: "LLMProviderDown", by: "alice", via: "cli", synthetic: false });
@@ -107,10 +88,10 @@ describe("gameday ack against a running receiver", () => {
       "bob",
     );
     expect(again.code).toBe(1);
-    expect(again.out).toContain("no matching firing alert to acknowledge");
+    expect(again.stdout).toContain("no matching firing alert to acknowledge");
     const all = await gameday("ack", "--all", "--receiver", rx.url, "--token", TOKEN, "--by", "bob");
     expect(all.code).toBe(0);
-    expect(all.out).toContain("acknowledged 00000000000000b2 as bob");
+    expect(all.stdout).toContain("acknowledged 00000000000000b2 as bob");
     const acks = eventsOf(readJournal(journal.path).entries, "alert.ack");
     expect(acks.map((a) => [a.name, a.by])).toEqual([
       ["LLMProviderDown", "alice"],
@@ -122,7 +103,7 @@ describe("gameday ack against a running receiver", () => {
     const before = eventsOf(readJournal(journal.path).entries, "alert.ack").length;
     const r = await gameday("ack", "--all", "--receiver", rx.url, "--by", "mallory");
     expect(r.code).toBe(3);
-    expect(r.err).toMatch(/requires a bearer token \(--token\)/);
+    expect(r.stderr).toMatch(/requires a bearer token \(--token\)/);
     expect(eventsOf(readJournal(journal.path).entries, "alert.ack")).toHaveLength(before);
   });
 
@@ -130,7 +111,7 @@ describe("gameday ack against a running receiver", () => {
     const port = await freePort();
     const r = await gameday("ack", "--all", "--receiver", `http://127.0.0.1:${port}`);
     expect(r.code).toBe(3);
-    expect(r.err).toMatch(
+    expect(r.stderr).toMatch(
       /no alert receiver answering at http:\/\/127\.0\.0\.1:\d+ \(is a gameday run going\?\)/,
     );
   });
@@ -138,10 +119,10 @@ describe("gameday ack against a running receiver", () => {
   it("usage errors exit 2: neither an alert nor --all, or both", async () => {
     const none = await gameday("ack", "--receiver", rx.url);
     expect(none.code).toBe(2);
-    expect(none.err).toMatch(/name an alert \(fingerprint or alert name\) or pass --all/);
+    expect(none.stderr).toMatch(/name an alert \(fingerprint or alert name\) or pass --all/);
     const both = await gameday("ack", "X", "--all", "--receiver", rx.url);
     expect(both.code).toBe(2);
-    expect(both.err).toMatch(/either an alert or --all, not both/);
+    expect(both.stderr).toMatch(/either an alert or --all, not both/);
   });
 });
 
@@ -238,9 +219,9 @@ export default defineScenario({ id: "quiet", title: "Quiet", owner: "SRE", hypot
   it("with the run's own gameday.config.ts: the bare command (ack finds the run's receiver), which acknowledges; each change printed once", async () => {
     const r = await alertDuringRun({});
     expect(r.command).toBe("gameday ack 00000000000000c3");
-    expect(r.ack.err).toBe("");
+    expect(r.ack.stderr).toBe("");
     expect(r.ack.code).toBe(0);
-    expect(r.ack.out).toContain("acknowledged 00000000000000c3 as");
+    expect(r.ack.stdout).toContain("acknowledged 00000000000000c3 as");
     expect(r.output.match(/alert firing: /g)).toHaveLength(1);
     expect(r.output.match(/alert resolved: LLMProviderDown/g)).toHaveLength(1);
     expect(r.output).toMatch(
@@ -254,7 +235,7 @@ export default defineScenario({ id: "quiet", title: "Quiet", owner: "SRE", hypot
     const r = await alertDuringRun({ out: "elsewhere" });
     expect(r.command).toBe(`gameday ack 00000000000000c3 --receiver ${r.receiverUrl}`);
     expect(r.receiverUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(r.ack.err).toBe("");
+    expect(r.ack.stderr).toBe("");
     expect(r.ack.code).toBe(0);
     const acks = eventsOf(readJournal(join(r.runDir, "journal.jsonl")).entries, "alert.ack");
     expect(acks).toMatchObject([{ fingerprint: "00000000000000c3", via: "cli", synthetic: false }]);
@@ -265,7 +246,7 @@ export default defineScenario({ id: "quiet", title: "Quiet", owner: "SRE", hypot
     expect(r.args).toEqual(["ack", "00000000000000c3", "--config", "staging.config.ts"]);
     // No token on the command line (it would land in logs): ack read it from the config.
     expect(r.command).not.toContain(TOKEN);
-    expect(r.ack.err).toBe("");
+    expect(r.ack.stderr).toBe("");
     expect(r.ack.code).toBe(0);
     const acks = eventsOf(readJournal(join(r.runDir, "journal.jsonl")).entries, "alert.ack");
     expect(acks).toMatchObject([{ fingerprint: "00000000000000c3", via: "cli", synthetic: false }]);

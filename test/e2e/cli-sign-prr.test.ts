@@ -1,6 +1,5 @@
 // The signing and PRR flow as the README tells it, through the real CLI: keygen per role, sign,
 // verify, tamper, prr check/sign/status, and the trust-store rules of --require / --trust.
-import { spawnSync } from "node:child_process";
 import {
   appendFileSync,
   copyFileSync,
@@ -14,19 +13,36 @@ import {
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDirs } from "../temp-dirs.ts";
+import { runGameday } from "../gameday-child.ts";
 
 const root = resolve(import.meta.dirname, "../..");
-const main = join(root, "src/cli/main.ts");
 const ROLES = ["sre", "security", "product", "platform"] as const;
 const temp = tempDirs();
 afterAll(() => temp.removeAll());
 
 function gameday(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], {
-    cwd,
-    encoding: "utf8",
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return runGameday(args, { cwd });
+}
+
+/**
+ * svc.prr.yaml with one item, the rollback runbook requiring `sections`, and a runbook that has
+ * only "Trigger".
+ */
+function writePrr(cwd: string, sections: string[]): void {
+  mkdirSync(join(cwd, "runbooks"));
+  writeFileSync(join(cwd, "runbooks/rollback.md"), "# Rollback\n## Trigger\n");
+  writeFileSync(
+    join(cwd, "svc.prr.yaml"),
+    [
+      "service: Svc",
+      "owners: { sre: IC, security: AppSec, product: PM, platform: EM }",
+      "items:",
+      "  - id: rollback",
+      "    category: runbooks",
+      "    title: rollback",
+      `    check: { kind: runbook, file: runbooks/rollback.md, require: [${sections.join(", ")}] }`,
+    ].join("\n"),
+  );
 }
 
 /** A fresh working folder holding one rendered run folder, `run/`. */
@@ -37,7 +53,7 @@ function workspace(): { cwd: string; run: string } {
   copyFileSync(join(root, "test/fixtures/result-sample.json"), join(run, "result.json"));
   copyFileSync(join(root, "test/fixtures/result-sample.journal.jsonl"), join(run, "journal.jsonl"));
   const r = gameday(cwd, "report", "run");
-  expect(r.code, r.err).toBe(0);
+  expect(r.code, r.stderr).toBe(0);
   return { cwd, run };
 }
 
@@ -77,29 +93,29 @@ describe("gameday verify without a trust store", () => {
   it("--require without --trust is a usage error (exit 2) saying why", () => {
     const r = gameday(ws.cwd, "verify", "run", "--require", "sre");
     expect(r.code).toBe(2);
-    expect(r.err).toContain("gameday verify: --require needs --trust DIR: without a trust store");
-    expect(r.out).toBe("");
+    expect(r.stderr).toContain("gameday verify: --require needs --trust DIR: without a trust store");
+    expect(r.stdout).toBe("");
   });
 
   it("without --require and --trust it passes but says UNTRUSTED, loudly", () => {
     const r = gameday(ws.cwd, "verify", "run");
     expect(r.code).toBe(0);
-    expect(r.err).toContain(
+    expect(r.stderr).toContain(
       "WARNING: signer keys were not checked against a trust store (no --trust); anyone could have re-signed this folder",
     );
-    expect(r.out).toMatch(/^verified UNTRUSTED \(/m);
+    expect(r.stdout).toMatch(/^verified UNTRUSTED \(/m);
   });
 
   it("prr status without --trust is a usage error (exit 2)", () => {
     const r = gameday(ws.cwd, "prr", "status", "any.prr.yaml");
     expect(r.code).toBe(2);
-    expect(r.err).toContain("gameday prr: prr status needs --trust DIR: approval requires all four roles");
+    expect(r.stderr).toContain("gameday prr: prr status needs --trust DIR: approval requires all four roles");
   });
 
   it("verify --help explains the trust rule", () => {
     const r = gameday(ws.cwd, "verify", "--help");
     expect(r.code).toBe(0);
-    expect(r.out).toContain("--require without --trust is a usage error (exit 2)");
+    expect(r.stdout).toContain("--require without --trust is a usage error (exit 2)");
   });
 });
 
@@ -109,8 +125,8 @@ describe("the README's signing flow, end to end", () => {
     ws = workspace();
     for (const role of ROLES) {
       const k = gameday(ws.cwd, "keygen", "--out", "keys", "--name", role);
-      expect(k.code, k.err).toBe(0);
-      expect(k.out).toContain(`trusted     keys/trusted/${role}.pub.pem`);
+      expect(k.code, k.stderr).toBe(0);
+      expect(k.stdout).toContain(`trusted     keys/trusted/${role}.pub.pem`);
     }
   });
 
@@ -118,12 +134,12 @@ describe("the README's signing flow, end to end", () => {
     expect(readdirSync(join(ws.cwd, "keys/trusted")).sort()).toEqual(ROLES.map((r) => `${r}.pub.pem`).sort());
     for (const role of ROLES) {
       const s = gameday(ws.cwd, "sign", "run", "--role", role, "--key", `keys/${role}.key.pem`);
-      expect(s.code, s.err).toBe(0);
+      expect(s.code, s.stderr).toBe(0);
     }
     const v = gameday(ws.cwd, "verify", "run", "--require", ROLES.join(","), "--trust", "keys/trusted");
-    expect(v.err).toBe("");
+    expect(v.stderr).toBe("");
     expect(v.code).toBe(0);
-    expect(v.out.trim().split("\n").at(-1)).toBe("verified");
+    expect(v.stdout.trim().split("\n").at(-1)).toBe("verified");
     // roles are trimmed and case-insensitive
     expect(
       gameday(ws.cwd, "verify", "run", "--require", "SRE, product", "--trust", "keys/trusted").code,
@@ -132,8 +148,8 @@ describe("the README's signing flow, end to end", () => {
     appendFileSync(join(ws.run, "gameday_report.md"), "\nall good, trust me\n");
     const t = gameday(ws.cwd, "verify", "run", "--require", ROLES.join(","), "--trust", "keys/trusted");
     expect(t.code).toBe(1);
-    expect(t.err).toMatch(/problem: .*gameday_report\.md: content changed since signing/);
-    expect(t.out).toContain("verification FAILED");
+    expect(t.stderr).toMatch(/problem: .*gameday_report\.md: content changed since signing/);
+    expect(t.stdout).toContain("verification FAILED");
   });
 
   it("a key that cannot sign is invalid input (exit 2): reused for a second role, unreadable, or overwritten", () => {
@@ -142,47 +158,34 @@ describe("the README's signing flow, end to end", () => {
     expect(gameday(own.cwd, "sign", "run", "--role", "sre", "--key", "keys/sre.key.pem").code).toBe(0);
     const again = gameday(own.cwd, "sign", "run", "--role", "security", "--key", "keys/sre.key.pem");
     expect(again.code).toBe(2);
-    expect(again.err).toMatch(/already signed role sre; separation of duties needs a different key/);
+    expect(again.stderr).toMatch(/already signed role sre; separation of duties needs a different key/);
     const missing = gameday(ws.cwd, "sign", "run", "--role", "sre", "--key", "keys/none.key.pem");
     expect(missing.code).toBe(2);
-    expect(missing.err).toContain("keys/none.key.pem: not a readable private key");
+    expect(missing.stderr).toContain("keys/none.key.pem: not a readable private key");
     const overwrite = gameday(ws.cwd, "keygen", "--out", "keys", "--name", "sre");
     expect(overwrite.code).toBe(2);
-    expect(overwrite.err).toContain("keys/sre.key.pem: already exists; refusing to overwrite a key");
+    expect(overwrite.stderr).toContain("keys/sre.key.pem: already exists; refusing to overwrite a key");
   });
 
   it("--require / --trust parsing: unknown role and unreadable trust dir are named", () => {
     const bad = gameday(ws.cwd, "verify", "run", "--require", "sre,auditor", "--trust", "keys/trusted");
     expect(bad.code).toBe(2);
-    expect(bad.err).toContain('unknown role "auditor" (known: sre, security, product, platform)');
+    expect(bad.stderr).toContain('unknown role "auditor" (known: sre, security, product, platform)');
     const none = gameday(ws.cwd, "verify", "run", "--require", "sre", "--trust", "nowhere");
     expect(none.code).toBe(1);
-    expect(none.err).toMatch(/problem: trust dir nowhere: ENOENT/);
+    expect(none.stderr).toMatch(/problem: trust dir nowhere: ENOENT/);
     const notRun = gameday(ws.cwd, "verify", "keys", "--trust", "keys/trusted");
     expect(notRun.code).toBe(2);
-    expect(notRun.err).toContain("keys is not a run folder: it has no result.json");
+    expect(notRun.stderr).toContain("keys is not a run folder: it has no result.json");
   });
 
   it("prr check exits 1 while an item is red; sign ×4 and status --trust keys/trusted approve once ready", () => {
-    mkdirSync(join(ws.cwd, "runbooks"));
-    writeFileSync(join(ws.cwd, "runbooks/rollback.md"), "# Rollback\n## Trigger\n");
-    writeFileSync(
-      join(ws.cwd, "svc.prr.yaml"),
-      [
-        "service: Svc",
-        "owners: { sre: IC, security: AppSec, product: PM, platform: EM }",
-        "items:",
-        "  - id: rollback",
-        "    category: runbooks",
-        "    title: rollback",
-        "    check: { kind: runbook, file: runbooks/rollback.md, require: [Trigger, RCA] }",
-      ].join("\n"),
-    );
+    writePrr(ws.cwd, ["Trigger", "RCA"]);
     const red = gameday(ws.cwd, "prr", "check", "svc.prr.yaml");
     expect(red.code).toBe(1);
-    expect(red.out).toContain("wrote reports/prr/prr_checklist.md");
-    expect(red.out).toMatch(/RED\s+runbooks\s+rollback\s+runbooks\/rollback\.md lacks: "RCA"/);
-    expect(red.out).toContain("0 green, 0 excepted, 1 red — 0% ready (not ready)");
+    expect(red.stdout).toContain("wrote reports/prr/prr_checklist.md");
+    expect(red.stdout).toMatch(/RED\s+runbooks\s+rollback\s+runbooks\/rollback\.md lacks: "RCA"/);
+    expect(red.stdout).toContain("0 green, 0 excepted, 1 red — 0% ready (not ready)");
     const refused = gameday(
       ws.cwd,
       "prr",
@@ -194,7 +197,7 @@ describe("the README's signing flow, end to end", () => {
       "keys/sre.key.pem",
     );
     expect(refused.code).toBe(1);
-    expect(refused.err).toContain("not ready to sign — 1 red item(s)");
+    expect(refused.stderr).toContain("not ready to sign — 1 red item(s)");
 
     appendFileSync(join(ws.cwd, "runbooks/rollback.md"), "## RCA\n");
     expect(gameday(ws.cwd, "prr", "check", "svc.prr.yaml").code).toBe(0);
@@ -209,31 +212,31 @@ describe("the README's signing flow, end to end", () => {
         "--key",
         `keys/${role}.key.pem`,
       );
-      expect(s.code, s.err).toBe(0);
+      expect(s.code, s.stderr).toBe(0);
     }
     const st = gameday(ws.cwd, "prr", "status", "svc.prr.yaml", "--trust", "keys/trusted");
-    expect(st.err).toBe("");
+    expect(st.stderr).toBe("");
     expect(st.code).toBe(0);
-    expect(st.out).toContain("signed by: sre, security, product, platform");
-    expect(st.out.trim().split("\n").at(-1)).toBe("APPROVED");
+    expect(st.stdout).toContain("signed by: sre, security, product, platform");
+    expect(st.stdout.trim().split("\n").at(-1)).toBe("APPROVED");
 
     // a later check with different evidence never rewrites the signed checklist
     const checklist = join(ws.cwd, "reports/prr/prr_checklist.md");
     const signed = readFileSync(checklist, "utf8");
-    expect(gameday(ws.cwd, "prr", "check", "svc.prr.yaml").out).toContain(
+    expect(gameday(ws.cwd, "prr", "check", "svc.prr.yaml").stdout).toContain(
       "reports/prr/prr_checklist.md is current",
     );
     writeFileSync(join(ws.cwd, "runbooks/rollback.md"), "# Rollback\n## Trigger\n");
     const again = gameday(ws.cwd, "prr", "check", "svc.prr.yaml");
     expect(again.code).toBe(1);
-    expect(again.out).toContain(
+    expect(again.stdout).toContain(
       "kept the signed reports/prr/prr_checklist.md: today's evidence renders a different checklist, so its signatures are stale",
     );
     expect(readFileSync(checklist, "utf8")).toBe(signed);
     const stale = gameday(ws.cwd, "prr", "status", "svc.prr.yaml", "--trust", "keys/trusted");
     expect(stale.code).toBe(1);
-    expect(stale.err).toContain("problem: prr_checklist.md: stale");
-    expect(stale.err).not.toMatch(/content changed since signing|file added after signing/);
+    expect(stale.stderr).toContain("problem: prr_checklist.md: stale");
+    expect(stale.stderr).not.toMatch(/content changed since signing|file added after signing/);
   });
 
   it("sign writes intoto.jsonl, one line per role; a legacy attestation.dsse.json still verifies with a notice and is carried over by the next sign", () => {
@@ -249,17 +252,17 @@ describe("the README's signing flow, end to end", () => {
         "--key",
         join(ws.cwd, `keys/${role}.key.pem`),
       );
-      expect(s.code, s.err).toBe(0);
-      expect(s.out).toContain(`→ run/intoto.jsonl`);
-      expect(s.err).toBe("");
+      expect(s.code, s.stderr).toBe(0);
+      expect(s.stdout).toContain(`→ run/intoto.jsonl`);
+      expect(s.stderr).toBe("");
     }
     expect(readFileSync(join(own.run, "intoto.jsonl"), "utf8").trimEnd().split("\n")).toHaveLength(3);
     const trust = join(ws.cwd, "keys/trusted");
     toLegacy(own.run);
     const v = gameday(own.cwd, "verify", "run", "--require", first.join(","), "--trust", trust);
-    expect(v.code, v.err).toBe(0);
-    expect(v.err).toContain(LEGACY_NOTICE);
-    expect(v.out.trim().split("\n").at(-1)).toBe("verified");
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stderr).toContain(LEGACY_NOTICE);
+    expect(v.stdout.trim().split("\n").at(-1)).toBe("verified");
 
     const again = gameday(
       own.cwd,
@@ -270,13 +273,13 @@ describe("the README's signing flow, end to end", () => {
       "--key",
       join(ws.cwd, "keys/platform.key.pem"),
     );
-    expect(again.code, again.err).toBe(0);
-    expect(again.err).toContain(
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(
       "notice: carried 3 signature(s) from legacy attestation.dsse.json (gameday bundle format) into intoto.jsonl and removed attestation.dsse.json",
     );
     expect(existsSync(join(own.run, "attestation.dsse.json"))).toBe(false);
     const after = gameday(own.cwd, "verify", "run", "--require", ROLES.join(","), "--trust", trust);
-    expect(after.err).toBe("");
+    expect(after.stderr).toBe("");
     expect(after.code).toBe(0);
 
     // an edited line fails, named by its number
@@ -286,29 +289,16 @@ describe("the README's signing flow, end to end", () => {
     writeFileSync(path, `${lines.join("\n")}\n{"payloadType":\n`);
     const bad = gameday(own.cwd, "verify", "run", "--require", ROLES.join(","), "--trust", trust);
     expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(
+    expect(bad.stderr).toMatch(
       /problem: intoto\.jsonl: line 3 \(role \w+, key [0-9a-f]{16}…\): signature does not verify/,
     );
-    expect(bad.err).toMatch(/problem: intoto\.jsonl: line 5: not valid JSON/);
-    expect(bad.out).toContain("verification FAILED");
+    expect(bad.stderr).toMatch(/problem: intoto\.jsonl: line 5: not valid JSON/);
+    expect(bad.stdout).toContain("verification FAILED");
   }, 180_000);
 
   it("prr status reads a PRR folder signed in the legacy format, with a notice", () => {
     const own = { cwd: temp.make("gameday-cli-prr-legacy-") };
-    mkdirSync(join(own.cwd, "runbooks"));
-    writeFileSync(join(own.cwd, "runbooks/rollback.md"), "# Rollback\n## Trigger\n");
-    writeFileSync(
-      join(own.cwd, "svc.prr.yaml"),
-      [
-        "service: Svc",
-        "owners: { sre: IC, security: AppSec, product: PM, platform: EM }",
-        "items:",
-        "  - id: rollback",
-        "    category: runbooks",
-        "    title: rollback",
-        "    check: { kind: runbook, file: runbooks/rollback.md, require: [Trigger] }",
-      ].join("\n"),
-    );
+    writePrr(own.cwd, ["Trigger"]);
     for (const role of ROLES) {
       const s = gameday(
         own.cwd,
@@ -320,17 +310,17 @@ describe("the README's signing flow, end to end", () => {
         "--key",
         join(ws.cwd, `keys/${role}.key.pem`),
       );
-      expect(s.code, s.err).toBe(0);
-      expect(s.out).toContain("→ reports/prr/intoto.jsonl");
+      expect(s.code, s.stderr).toBe(0);
+      expect(s.stdout).toContain("→ reports/prr/intoto.jsonl");
     }
     expect(readFileSync(join(own.cwd, "reports/prr/prr_checklist.md"), "utf8")).toContain(
       "Signatures: `intoto.jsonl` beside this file, an in-toto attestation bundle",
     );
     toLegacy(join(own.cwd, "reports/prr"));
     const st = gameday(own.cwd, "prr", "status", "svc.prr.yaml", "--trust", join(ws.cwd, "keys/trusted"));
-    expect(st.err).toContain(LEGACY_NOTICE);
-    expect(st.err).not.toContain("problem:");
+    expect(st.stderr).toContain(LEGACY_NOTICE);
+    expect(st.stderr).not.toContain("problem:");
     expect(st.code).toBe(0);
-    expect(st.out.trim().split("\n").at(-1)).toBe("APPROVED");
+    expect(st.stdout.trim().split("\n").at(-1)).toBe("APPROVED");
   }, 180_000);
 });

@@ -1,10 +1,6 @@
-// Where the alert receiver is: the reference stack's receiver takes a free port unless the config
-// names one, `gameday env up` records the port it picked, and `gameday ack` finds the receiver of
-// the run in progress or of the held environment without being told a port.
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { eventsOf, Journal, readJournal } from "../../src/engine/journal.ts";
 import { writeResolvedConfig } from "../../src/engine/resolved-config.ts";
@@ -16,9 +12,8 @@ import { AlertBook } from "../../src/observe/alert-book.ts";
 import { type AlertReceiver, startAlertReceiver } from "../../src/observe/receiver.ts";
 import { configSchema } from "../../src/scenario/config.ts";
 import { acquireRunLock } from "../../src/serve/run-lock.ts";
+import { type GamedayExit, spawnGameday } from "../gameday-child.ts";
 
-const root = resolve(import.meta.dirname, "../..");
-const main = join(root, "src/cli/main.ts");
 const work = mkdtempSync(join(tmpdir(), "gameday-receiver-address-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -29,19 +24,8 @@ function folder(name: string): string {
 }
 
 /** The CLI in `cwd`, asynchronous: the receiver it talks to lives in this process. */
-function gameday(cwd: string, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", main, ...args], { cwd });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => {
-      out += c;
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      err += c;
-    });
-    child.on("close", (code) => done({ code, out, err }));
-  });
+function gameday(cwd: string, ...args: string[]): Promise<GamedayExit> {
+  return spawnGameday(args, { cwd }).ended;
 }
 
 /** A receiver as a run binds it, with one firing alert delivered the way Alertmanager does. */
@@ -177,20 +161,20 @@ describe("gameday ack without --receiver", () => {
       `export default { provider: "local", receiver: { listen: "127.0.0.1:0" } };\n`,
     );
     const up = await gameday(dir, "env", "up");
-    expect(up.code, up.out + up.err).toBe(0);
+    expect(up.code, up.stdout + up.stderr).toBe(0);
     try {
       const state = readEnvState(join(dir, ".gameday", "env.json"));
-      if (!state) throw new Error(`no held state after env up:\n${up.out}${up.err}`);
+      if (!state) throw new Error(`no held state after env up:\n${up.stdout}${up.stderr}`);
       const listen = state.config.receiver.listen;
       expect(splitHostPort(listen).port).toBeGreaterThan(0);
-      expect(up.out).toContain(`alert receiver            http://${listen}`);
+      expect(up.stdout).toContain(`alert receiver            http://${listen}`);
       // What a run on the held environment binds.
       const { rx, journal } = await receiverWithAlert(dir, listen, "00000000000000c3");
       try {
         const r = await gameday(dir, "ack", "--all", "--by", "carol");
-        expect(r.err).toBe("");
+        expect(r.stderr).toBe("");
         expect(r.code).toBe(0);
-        expect(r.out).toContain("acknowledged 00000000000000c3 as carol");
+        expect(r.stdout).toContain("acknowledged 00000000000000c3 as carol");
         expect(ackedBy(journal)).toEqual(["00000000000000c3 carol"]);
       } finally {
         await rx.close();
@@ -198,7 +182,7 @@ describe("gameday ack without --receiver", () => {
       }
     } finally {
       const down = await gameday(dir, "env", "down");
-      expect(down.code, down.out + down.err).toBe(0);
+      expect(down.code, down.stdout + down.stderr).toBe(0);
     }
   });
 
@@ -218,7 +202,7 @@ describe("gameday ack without --receiver", () => {
         configSchema.parse({ provider: "reference", receiver: { listen: new URL(rx.url).host } }),
       );
       const r = await gameday(dir, "ack", "LLMProviderDown", "--by", "dave");
-      expect(r.err).toBe("");
+      expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
       expect(ackedBy(journal)).toEqual(["00000000000000d4 dave"]);
     } finally {
@@ -233,6 +217,6 @@ describe("gameday ack without --receiver", () => {
     writeFileSync(join(dir, "gameday.config.ts"), `export default { provider: "reference" };\n`);
     const r = await gameday(dir, "ack", "--all");
     expect(r.code).toBe(3);
-    expect(r.err).toMatch(/no gameday run is going in reports\/ .*pass --receiver URL/);
+    expect(r.stderr).toMatch(/no gameday run is going in reports\/ .*pass --receiver URL/);
   });
 });

@@ -445,19 +445,24 @@ describe("prr_checklist.md", () => {
   });
 });
 
+/** A PRR with one item, a runbook that passes, in a fresh root; keys go to their own folder. */
+function rollbackPrr() {
+  const root = makeRoot();
+  const keys = temp.make("gameday-prr-keys-");
+  const file = join(root, "svc.prr.yaml");
+  writeFileSync(
+    file,
+    JSON.stringify(
+      prr([item("rollback", { kind: "runbook", file: "runbooks/rollback.md", require: ["Trigger"] })]),
+    ),
+  );
+  const outDir = join(root, "prr-out");
+  return { root, keys, file, outDir, opts: { now: NOW, root, outDir } };
+}
+
 describe("prrSign / prrStatus", () => {
   it("a PRR signed before intoto.jsonl stays approved with a notice; the next sign carries it over and keeps its checklist", async () => {
-    const root = makeRoot();
-    const keys = temp.make("gameday-prr-keys-");
-    const file = join(root, "svc.prr.yaml");
-    writeFileSync(
-      file,
-      JSON.stringify(
-        prr([item("rollback", { kind: "runbook", file: "runbooks/rollback.md", require: ["Trigger"] })]),
-      ),
-    );
-    const outDir = join(root, "prr-out");
-    const opts = { now: NOW, root, outDir };
+    const { keys, file, outDir, opts } = rollbackPrr();
     const key = Object.fromEntries(ROLES.map((r) => [r, keygen(keys, r).privateKey]));
     const trustDir = join(keys, "trusted");
     // Build the folder as gameday wrote it then: the checklist's signatures line named
@@ -562,17 +567,7 @@ describe("prrSign / prrStatus", () => {
   });
 
   it("is not approved when one key signed several roles (separation of duties)", async () => {
-    const root = makeRoot();
-    const keys = temp.make("gameday-prr-keys-");
-    const file = join(root, "svc.prr.yaml");
-    writeFileSync(
-      file,
-      JSON.stringify(
-        prr([item("rollback", { kind: "runbook", file: "runbooks/rollback.md", require: ["Trigger"] })]),
-      ),
-    );
-    const outDir = join(root, "prr-out");
-    const opts = { now: NOW, root, outDir };
+    const { root, keys, file, outDir, opts } = rollbackPrr();
     const solo = keygen(keys, "solo").privateKey;
     await prrSign(file, { ...opts, role: "sre", keyFile: solo });
     await expect(prrSign(file, { ...opts, role: "security", keyFile: solo })).rejects.toThrow(

@@ -104,6 +104,24 @@ describe("scenario validation never crashes", () => {
   });
 });
 
+/**
+ * A value as the text of a module's default export. fast-check's junk can hold a value twice or
+ * inside itself (a Set carrying properties that point back up): a second sight of an object is
+ * written as null, since a file cannot spell a cycle anyway.
+ */
+function sourceOf(value: unknown): string {
+  const seen = new WeakSet<object>();
+  const text = JSON.stringify(value, (_k, v: unknown) => {
+    if (typeof v === "bigint") return `${v}n`;
+    if (typeof v === "object" && v !== null) {
+      if (seen.has(v)) return null;
+      seen.add(v);
+    }
+    return v;
+  });
+  return text ?? "undefined";
+}
+
 describe("scenario files never crash the loader", () => {
   const dir = mkdtempSync(join(tmpdir(), "gameday-prop-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -112,10 +130,7 @@ describe("scenario files never crash the loader", () => {
   const fileBody = fc.oneof(
     fc.string({ maxLength: 200 }),
     fc.json().map((j) => `export default ${j};`),
-    mutated.map(
-      (o) =>
-        `export default ${JSON.stringify(o, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v)) ?? "undefined"};`,
-    ),
+    mutated.map((o) => `export default ${sourceOf(o)};`),
     fc.constantFrom(
       "export const x = 1;",
       "throw new Error('load-time failure');",
