@@ -8,6 +8,7 @@ import { AlertBook } from "../../src/observe/alert-book.ts";
 import { type AlertReceiver, startAlertReceiver } from "../../src/observe/receiver.ts";
 import { tempDirs } from "../temp-dirs.ts";
 import { type GamedayExit, spawnGameday, waitFor } from "../gameday-child.ts";
+import { firingAlert, postAlerts } from "../alertmanager-webhook.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const dir = mkdtempSync(join(tmpdir(), "gameday-cli-ack-"));
@@ -22,14 +23,11 @@ function gamedayIn(cwd: string, args: string[]): Promise<GamedayExit> {
   return spawnGameday(args, { cwd }).ended;
 }
 
-const firing = (name: string, fingerprint: string) => ({
-  status: "firing",
-  labels: { alertname: name, severity: "page" },
-  annotations: { summary: `${name} is firing` },
-  startsAt: new Date().toISOString(),
-  endsAt: "0001-01-01T00:00:00Z",
-  fingerprint,
-});
+const firing = (name: string, fingerprint: string) =>
+  firingAlert(name, fingerprint, {
+    labels: { alertname: name, severity: "page" },
+    annotations: { summary: `${name} is firing` },
+  });
 
 describe("gameday ack against a running receiver", () => {
   let journal: Journal;
@@ -38,17 +36,11 @@ describe("gameday ack against a running receiver", () => {
   beforeAll(async () => {
     journal = new Journal(join(dir, "journal.jsonl"));
     rx = await startAlertReceiver({ journal, book: new AlertBook(), token: TOKEN });
-    const res = await fetch(`${rx.url}/alerts/oncall`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify({
-        version: "4",
-        status: "firing",
-        receiver: "oncall",
-        groupKey: "{}",
-        alerts: [firing("LLMProviderDown", "00000000000000a1"), firing("CacheHitLow", "00000000000000b2")],
-      }),
-    });
+    const res = await postAlerts(
+      rx.url,
+      [firing("LLMProviderDown", "00000000000000a1"), firing("CacheHitLow", "00000000000000b2")],
+      { token: TOKEN },
+    );
     expect(res.status).toBe(200);
   });
   afterAll(async () => {
@@ -170,22 +162,11 @@ export default defineScenario({ id: "quiet", title: "Quiet", owner: "SRE", hypot
       );
       const notify = async (status: "firing" | "resolved") => {
         const alert = { ...firing("LLMProviderDown", "00000000000000c3"), startsAt: "2026-01-01T00:00:00Z" };
-        const res = await fetch(`${receiverUrl}/alerts/oncall`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
-          },
-          body: JSON.stringify({
-            version: "4",
-            status,
-            receiver: "oncall",
-            groupKey: "{}",
-            alerts: [
-              { ...alert, status, ...(status === "resolved" ? { endsAt: new Date().toISOString() } : {}) },
-            ],
-          }),
-        });
+        const res = await postAlerts(
+          receiverUrl,
+          [{ ...alert, status, ...(status === "resolved" ? { endsAt: new Date().toISOString() } : {}) }],
+          { token: o.token },
+        );
         expect(res.status).toBe(200);
       };
       await notify("firing");

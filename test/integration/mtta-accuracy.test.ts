@@ -12,6 +12,7 @@ import { sendAck } from "../../src/observe/ack.ts";
 import { AlertBook } from "../../src/observe/alert-book.ts";
 import { startAlertReceiver } from "../../src/observe/receiver.ts";
 import { validateScenario } from "../../src/scenario/loader.ts";
+import { firingAlert, postAlerts } from "../alertmanager-webhook.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gameday-mtta-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,26 +50,9 @@ describe("MTTA with acknowledgements at known instants", () => {
         journal.write({ type: "fault.applied", faultId: `f${i}`, plannedAt: Date.now(), lateMs: 0 });
         await sleep(200);
         const startsAt = new Date().toISOString();
-        const res = await fetch(`${receiver.url}/alerts/oncall`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            version: "4",
-            status: "firing",
-            receiver: "oncall",
-            groupKey: "{}",
-            alerts: [
-              {
-                status: "firing",
-                labels: { alertname: `Down${i}` },
-                annotations: {},
-                startsAt,
-                endsAt: "0001-01-01T00:00:00Z",
-                fingerprint: `${i}`.repeat(16),
-              },
-            ],
-          }),
-        });
+        const res = await postAlerts(receiver.url, [
+          firingAlert(`Down${i}`, `${i}`.repeat(16), { startsAt }),
+        ]);
         expect(res.status).toBe(200);
         await sleep(ackAfter);
         const acked = await sendAck(receiver.url, { name: `Down${i}` }, { by: "oncall-human", via: "cli" });

@@ -12,6 +12,7 @@ import { freePort } from "../../src/env/process.ts";
 import type { RunListItem, ServeEvent } from "../../src/serve/live-state.ts";
 import { type GamedayChild, serveChildren, waitFor } from "../gameday-child.ts";
 import { tempDirs } from "../temp-dirs.ts";
+import { firingAlert, postAlerts, type WebhookAlert } from "../alertmanager-webhook.ts";
 
 const dirs = tempDirs();
 const children = serveChildren();
@@ -138,14 +139,14 @@ function journalOf(reports: string, runId: string): JournalEntry[] {
     .map((l) => JSON.parse(l) as JournalEntry);
 }
 
-const alert = (status: "firing" | "resolved", name: string, fingerprint: string) => ({
-  status,
-  labels: { alertname: name, severity: "page" },
-  annotations: { summary: `${name} is ${status}` },
-  startsAt: new Date(Date.now() - 1_000).toISOString(),
-  endsAt: status === "resolved" ? new Date().toISOString() : "0001-01-01T00:00:00Z",
-  fingerprint,
-});
+const alert = (status: "firing" | "resolved", name: string, fingerprint: string) =>
+  firingAlert(name, fingerprint, {
+    status,
+    labels: { alertname: name, severity: "page" },
+    annotations: { summary: `${name} is ${status}` },
+    startsAt: new Date(Date.now() - 1_000).toISOString(),
+    ...(status === "resolved" ? { endsAt: new Date().toISOString() } : {}),
+  });
 
 describe("gameday serve API over real HTTP", () => {
   let dir: string;
@@ -335,12 +336,8 @@ export default defineScenario({ id: "${id}", title: "${id}", owner: "SRE", hypot
 
     const runId = await start("short", "alice");
     await scenarioRunning(runId);
-    const post = async (alerts: unknown[]) => {
-      const res = await fetch(`http://${receiver}/alerts/oncall`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ version: "4", status: "firing", receiver: "oncall", groupKey: "{}", alerts }),
-      });
+    const post = async (alerts: WebhookAlert[]) => {
+      const res = await postAlerts(`http://${receiver}`, alerts);
       expect(res.status).toBe(200);
     };
     await post([

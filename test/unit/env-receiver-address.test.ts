@@ -13,6 +13,7 @@ import { type AlertReceiver, startAlertReceiver } from "../../src/observe/receiv
 import { configSchema } from "../../src/scenario/config.ts";
 import { acquireRunLock } from "../../src/serve/run-lock.ts";
 import { type GamedayExit, spawnGameday } from "../gameday-child.ts";
+import { firingAlert, postAlerts } from "../alertmanager-webhook.ts";
 
 const work = mkdtempSync(join(tmpdir(), "gameday-receiver-address-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -37,26 +38,7 @@ async function receiverWithAlert(
   const journal = new Journal(join(dir, "journal.jsonl"));
   const { host, port } = splitHostPort(listen);
   const rx = await startAlertReceiver({ host, port, journal, book: new AlertBook() });
-  const res = await fetch(`${rx.url}/alerts/oncall`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      version: "4",
-      status: "firing",
-      receiver: "oncall",
-      groupKey: "{}",
-      alerts: [
-        {
-          status: "firing",
-          labels: { alertname: "LLMProviderDown" },
-          annotations: {},
-          startsAt: new Date().toISOString(),
-          endsAt: "0001-01-01T00:00:00Z",
-          fingerprint,
-        },
-      ],
-    }),
-  });
+  const res = await postAlerts(rx.url, [firingAlert("LLMProviderDown", fingerprint)]);
   expect(res.status).toBe(200);
   return { rx, journal };
 }
