@@ -19,9 +19,6 @@ import {
 import type { Environment } from "./provider.ts";
 import { toolPath } from "./tool-path.ts";
 
-// Tests and older callers import it from here.
-export { toolPath };
-
 async function httpProxyAnswers(host: string, port: number): Promise<boolean> {
   try {
     const res = await fetch(`http://${host}:${port}/__gameday/health`, {

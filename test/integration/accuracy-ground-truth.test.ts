@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/engine/result.ts";
-import { toolPath } from "../../src/env/local.ts";
+import { toolPath } from "../../src/env/tool-path.ts";
 import { type ManagedProcess, sleep, startOnFreePort } from "../../src/env/process.ts";
 import { sendAck } from "../../src/observe/ack.ts";
 import { type GamedayChild, spawnGameday } from "../gameday-child.ts";

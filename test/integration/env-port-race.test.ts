@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { toolPath } from "../../src/env/local.ts";
+import { toolPath } from "../../src/env/tool-path.ts";
 import {
   freePort,
   ManagedProcess,

@@ -18,7 +18,7 @@ import { createServer, type Server } from "node:http";
 import { basename, join, resolve } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toolPath } from "../../src/env/local.ts";
+import { toolPath } from "../../src/env/tool-path.ts";
 import { alive, type ManagedProcess, sleep, startOnFreePort } from "../../src/env/process.ts";
 import { LOAD_ENGINE_NAME } from "../../src/load/engine-bin.ts";
 import { spawnGameday } from "../gameday-child.ts";

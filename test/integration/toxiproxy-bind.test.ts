@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toolPath } from "../../src/env/local.ts";
+import { toolPath } from "../../src/env/tool-path.ts";
 import { freePort, type ManagedProcess, startOnFreePort } from "../../src/env/process.ts";
 import { ensureProxies } from "../../src/faults/toxiproxy.ts";
 
