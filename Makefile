@@ -7,6 +7,7 @@ NODE := node --disable-warning=ExperimentalWarning
 
 help:
 	@echo "make setup      install Node 24 (if needed), npm deps, the load engine (Go, on Vegeta), Toxiproxy, actionlint, Debian packages (redis, prometheus, alertmanager, chromium, wrk, postgresql-15, haproxy as a bench peer)"
+	@echo "               and build dist/ (the compiled package; the checkout itself runs from src/)"
 	@echo "make gameday    bring up the reference stack and run every bundled scenario (ci profile)"
 	@echo "make test       run every test suite; ends with 'N passed, N failed'"
 	@echo "make bench      run the benchmarks; results in bench/results/ and bench/README.md"
@@ -14,10 +15,12 @@ help:
 	@echo "make typecheck  tsc on the harness and on the example k6 script (for bring-your-own-k6 users)"
 	@echo "make licences   the licence of every npm package and Go module it depends on (make test checks them too)"
 	@echo "make sbom       regenerate sbom.cdx.json (CycloneDX, production packages of package-lock.json); the PRR checks it is current"
-	@echo "make clean      remove reports and local tools (the user build cache stays)"
+	@echo "make clean      remove reports, dist/ and local tools (the user build cache stays)"
 
+# setup also builds dist/ (the compiled package; the repo itself runs from src/), only when src/ changed.
 setup:
 	@bash scripts/setup.sh
+	@$(NODE) scripts/build.ts
 
 test: setup
 	@mkdir -p reports
@@ -46,4 +49,4 @@ sbom: setup
 	@set -o pipefail; npm sbom --sbom-format cyclonedx --package-lock-only | $(NODE) scripts/sbom.ts
 
 clean:
-	rm -rf reports/* .tools node_modules/.gameday-lock-sha
+	rm -rf reports/* .tools dist node_modules/.gameday-lock-sha

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // The `gameday` command: parses arguments, calls the library, maps errors to exit codes.
 import { StoreError } from "../history/sql-database.ts";
 import { ValidationError } from "../scenario/errors.ts";

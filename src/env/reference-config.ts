@@ -2,11 +2,11 @@
 // point stands in front of which dependency) and the GamedayConfig handed to the run. Plain data
 // from ports, with nothing started, so each can be checked on its own.
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { opsCopilotScript, PACKAGE_ROOT } from "../package/layout.ts";
 import { configSchema, type GamedayConfig, type GamedayConfigInput } from "../scenario/config.ts";
 
 export const HOST = "127.0.0.1";
-export const FIXTURES = fileURLToPath(new URL("../../fixtures/", import.meta.url));
+export const FIXTURES = join(PACKAGE_ROOT, "fixtures");
 
 /** The fake dependencies, each a script of fixtures/ops-copilot with its environment. */
 export const PROVIDER_SCRIPTS = {
@@ -79,7 +79,7 @@ export function copilotEnvironment(
 function processEntry(name: string, file: string, env: Record<string, string>, port: number) {
   return {
     name,
-    command: [process.execPath, join(FIXTURES, "ops-copilot", file)],
+    command: [process.execPath, opsCopilotScript(file)],
     env: { ...env, HOST, PORT: String(port) },
     ready: { http: `${url(port)}/healthz` },
   };

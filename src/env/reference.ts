@@ -7,10 +7,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import type { GroundTruthEvent } from "../../fixtures/ops-copilot/events.ts";
 import { EnvironmentError } from "../cli/exit-codes.ts";
 import type { ProcessControl } from "../faults/driver.ts";
 import { startHttpFaultProxy } from "../faults/http-proxy/server.ts";
+import { opsCopilotScript } from "../package/layout.ts";
 import type { GamedayConfig } from "../scenario/config.ts";
 import { startAlertmanager, startPrometheus } from "./monitoring.ts";
 import { freePort, type ManagedProcess, type StartOptions, startOnPort } from "./process.ts";
@@ -30,7 +30,16 @@ import {
 } from "./reference-config.ts";
 import { toolPath } from "./tool-path.ts";
 
-export type { GroundTruthEvent };
+/**
+ * One state change the reference service recorded itself (its /debug/events), stamped with
+ * wall-clock ms: the ground truth the accuracy tests hold the harness's measurements against. The
+ * service is a separate process, so the harness keeps its own reading of that JSON.
+ */
+export interface GroundTruthEvent {
+  t: number;
+  type: string;
+  detail?: Record<string, unknown>;
+}
 
 export interface ReferenceStackOptions {
   logDir: string;
@@ -230,7 +239,7 @@ function nodeScript(l: Launch, name: string, file: string, env: Record<string, s
   return (p: number): StartOptions => ({
     name,
     command: process.execPath,
-    args: [join(FIXTURES, "ops-copilot", file)],
+    args: [opsCopilotScript(file)],
     env: { ...env, HOST, PORT: String(p) },
     logDir: l.logDir,
     stateFile: l.stateFile,

@@ -1,11 +1,14 @@
-// Scenario and config files say `import { defineScenario } from "gameday"`. Inside this repository, or
-// where gameday is installed as a package, Node resolves that by itself. A team's scenario file kept in
-// its own repository and run with this checkout's CLI would fail with "Cannot find package 'gameday'";
-// this resolve hook then falls back to the running harness's own entry point, so the file is checked
-// and run by the same version that imports it.
+// Scenario and config files say `import { defineScenario } from "gameday"`. That import always gets
+// the running harness's own entry point, so a file is checked and run by the same copy of gameday
+// that loads it: a team's file run with a checkout's CLI (where Node would say "Cannot find package
+// 'gameday'"), the checkout's own scenarios run from src/ (where Node's own resolution would pick the
+// package's compiled dist/), or a global CLI next to a locally installed package never load a second
+// copy whose definitions differ from the one judging them.
 import { registerHooks } from "node:module";
+import { pathToFileURL } from "node:url";
+import { ownModule } from "../package/layout.ts";
 
-const ENTRY = new URL("../index.ts", import.meta.url).href;
+const ENTRY = pathToFileURL(ownModule("index.ts")).href;
 let registered = false;
 
 export function resolveGamedayImports(): void {
@@ -13,13 +16,8 @@ export function resolveGamedayImports(): void {
   registered = true;
   registerHooks({
     resolve(specifier, context, nextResolve) {
-      try {
-        return nextResolve(specifier, context);
-      } catch (err) {
-        const notFound = (err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND";
-        if (specifier === "gameday" && notFound) return { url: ENTRY, shortCircuit: true };
-        throw err;
-      }
+      if (specifier === "gameday") return { url: ENTRY, shortCircuit: true };
+      return nextResolve(specifier, context);
     },
   });
 }
