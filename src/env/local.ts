@@ -62,7 +62,7 @@ export async function startLocal(
         });
         const p = await startOnPort(port, options, { host }).catch((err: Error) => {
           throw new EnvironmentError(
-            `toxiproxy-server did not start: ${err.message} (run make setup, or set TOXIPROXY_SERVER_BIN)`,
+            `toxiproxy-server did not start: ${err.message} (run gameday setup, or set TOXIPROXY_SERVER_BIN)`,
           );
         });
         started.push(p.process);
@@ -93,7 +93,7 @@ export async function startLocal(
       const p = await startOnFreePort(
         (port) => ({
           name: `redis-${r.name}`,
-          command: "redis-server",
+          command: toolPath("redis-server", "REDIS_SERVER_BIN"),
           args: ["--bind", url.hostname, "--port", String(port), "--save", "", "--appendonly", "no"],
           logDir: o.logDir,
           stateFile: o.stateFile,
@@ -102,7 +102,7 @@ export async function startLocal(
         { host: url.hostname },
       ).catch((err: Error) => {
         throw new EnvironmentError(
-          `redis-server did not start: ${err.message} (install it: apt-get install redis-server)`,
+          `redis-server did not start: ${err.message} (install it: apt-get install redis-server, or set REDIS_SERVER_BIN)`,
         );
       });
       started.push(p.process);

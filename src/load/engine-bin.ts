@@ -1,44 +1,40 @@
-// Where the built-in load engine (load-engine/, Go on Vegeta) lives: GAMEDAY_LOAD_BIN, the
-// checkout's .tools/bin (make setup builds it there), then PATH.
-import { accessSync, constants, statSync } from "node:fs";
-import { delimiter, join } from "node:path";
-import { fileURLToPath } from "node:url";
+// Where the built-in load engine (load-engine/, Go on Vegeta) lives: an explicit binary, then the
+// order of every gameday tool (src/tools/locate.ts): GAMEDAY_LOAD_BIN, the checkout's .tools/bin
+// (make setup links it there), the per-user bin `gameday setup` links into, then PATH.
+import { join } from "node:path";
+import { CHECKOUT_BIN, userBinDir } from "../tools/folders.ts";
+import { isExecutable, onPath } from "../tools/executable.ts";
+import { locateProgram } from "../tools/locate.ts";
+
+export { isExecutable, onPath };
 
 export const LOAD_ENGINE_NAME = "gameday-load";
-const REPO_BIN = fileURLToPath(new URL(`../../.tools/bin/${LOAD_ENGINE_NAME}`, import.meta.url));
 
 export class LoadEngineNotFoundError extends Error {
   override name = "LoadEngineNotFoundError";
 }
 
-export function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** An executable named `name` on PATH, or undefined. */
-export function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir && isExecutable(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
-
 export function resolveLoadEngine(explicit?: string): string {
   const tried: string[] = [];
-  for (const candidate of [explicit, process.env.GAMEDAY_LOAD_BIN, REPO_BIN]) {
-    if (!candidate) continue;
-    if (isExecutable(candidate)) return candidate;
-    tried.push(candidate);
+  if (explicit) {
+    if (isExecutable(explicit)) return explicit;
+    tried.push(explicit);
   }
-  const found = onPath(LOAD_ENGINE_NAME);
-  if (found) return found;
-  tried.push(`${LOAD_ENGINE_NAME} on PATH`);
+  const located = locateProgram({
+    programs: [LOAD_ENGINE_NAME],
+    envVar: "GAMEDAY_LOAD_BIN",
+    linkedBins: true,
+    path: true,
+    systemDirs: [],
+  });
+  if (located.found) return located.found.path;
+  if (located.ignoredOverride) tried.push(`GAMEDAY_LOAD_BIN=${located.ignoredOverride.value}`);
+  tried.push(
+    join(CHECKOUT_BIN, LOAD_ENGINE_NAME),
+    join(userBinDir(), LOAD_ENGINE_NAME),
+    `${LOAD_ENGINE_NAME} on PATH`,
+  );
   throw new LoadEngineNotFoundError(
-    `the built-in load engine was not found (tried ${tried.join(", ")}); run \`make setup\` (or \`gameday setup\`) to build it with Go`,
+    `the built-in load engine was not found (tried ${tried.join(", ")}); run \`gameday setup\` to build it with Go (in a checkout: \`make setup\`), or set GAMEDAY_LOAD_BIN to a gameday-load binary`,
   );
 }

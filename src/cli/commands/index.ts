@@ -1,6 +1,7 @@
 import type { Command } from "../command.ts";
 import { ackCommand } from "./ack.ts";
 import { cleanupCommand } from "./cleanup.ts";
+import { doctorCommand } from "./doctor.ts";
 import { envCommand } from "./env.ts";
 import { compareCommand, historyCommand } from "./history.ts";
 import { prrCommand } from "./prr.ts";
@@ -10,8 +11,12 @@ import { rolloutCommand } from "./rollout.ts";
 import { runCommand } from "./run.ts";
 import { listCommand, validateCommand } from "./scenarios.ts";
 import { serveCommand } from "./serve.ts";
+import { setupCommand } from "./setup.ts";
 
+// Getting started first: `gameday --help` lists commands in this order.
 export const commands: Command[] = [
+  setupCommand,
+  doctorCommand,
   listCommand,
   validateCommand,
   runCommand,
