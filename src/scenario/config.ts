@@ -13,9 +13,11 @@ const url = z.string().url();
 export const proxyConfig = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("toxiproxy"),
+    /** What scenarios call it (fault.latency / fault.toxic target). */
     name,
     /** Where clients (the service, load) reach the proxy. */
     listen: hostPort,
+    /** host:port the proxy forwards to. */
     upstream: hostPort,
     /**
      * Where Toxiproxy itself listens, when that differs from `listen` (Toxiproxy in a container: its
@@ -25,8 +27,11 @@ export const proxyConfig = z.discriminatedUnion("kind", [
   }),
   z.strictObject({
     kind: z.literal("http"),
+    /** What scenarios call it (fault.httpStatus / fault.http target). */
     name,
+    /** host:port where it listens; the local provider starts it (port 0: a free port). */
     listen: hostPort,
+    /** The URL it forwards to. */
     upstream: url,
     /** Bearer token of the proxy's control API (`gameday proxy --token`); required off loopback. */
     token: z.string().min(1).optional(),
@@ -34,18 +39,23 @@ export const proxyConfig = z.discriminatedUnion("kind", [
 ]);
 
 export const serviceConfig = z.strictObject({
+  /** What scenarios call it (load target, fault.httpAction and runbook targets). */
   name,
+  /** Its base URL; request paths are appended to it. */
   url,
   /** Path answering 2xx when healthy; used for readiness and wait-healthy steps. */
   health: z.string().startsWith("/").default("/healthz"),
 });
 
 export const redisConfig = z.strictObject({
+  /** What scenarios call it (fault.cachePurge target). */
   name,
+  /** redis://host:port[/db]; port 0 asks the local provider to start a redis-server. */
   url: z.string().regex(/^redis:\/\//, "must be a redis:// URL"),
 });
 
 export const processConfig = z.strictObject({
+  /** What scenarios call it (fault.signal target). */
   name,
   /** Command the local provider starts (and restarts after a SIGKILL fault). */
   command: z.array(z.string()).min(1),
@@ -208,32 +218,47 @@ const configFields = z.strictObject({
   provider: z.enum(["external", "local", "reference", "testcontainers"]).default("external"),
   /** Non-loopback hosts a run may touch. Empty means loopback only. */
   allowHosts: z.array(z.string()).default([]),
+  /** The Toxiproxy API (host:port) that `proxies` of kind "toxiproxy" live on. */
   toxiproxy: z.strictObject({ api: hostPort }).optional(),
+  /**
+   * Fault proxies scenarios inject through: kind "toxiproxy" (TCP faults) or "http" (gameday's HTTP fault
+   * proxy).
+   */
   proxies: z.array(proxyConfig).default([]),
+  /** The services under test, by name: load targets, httpAction and runbook targets. */
   services: z.array(serviceConfig).default([]),
+  /** Redis instances fault.cachePurge may purge. */
   redis: z.array(redisConfig).default([]),
+  /** Commands the local provider starts (and fault.signal may stop). */
   processes: z.array(processConfig).default([]),
+  /** Prometheus, for PromQL probes, the console's panels and rollout gates. */
   prometheus: z.strictObject({ url }).optional(),
+  /** Alertmanager, for rollout gates on alerts; alerts reach a run through its webhook to `receiver`. */
   alertmanager: z.strictObject({ url }).optional(),
   /**
    * The harness's alert receiver. listen: as given when set; otherwise DEFAULT_RECEIVER_LISTEN, or
    * REFERENCE_RECEIVER_LISTEN for provider "reference" (the port is chosen when the run starts).
    */
   receiver: z.strictObject({ listen: hostPort.optional(), token: z.string().optional() }).prefault({}),
+  /** Readings sampled into every run (HTTP, Prometheus scrape, PromQL), for expect.checks. */
   probes: z.array(probeConfig).default([]),
   /** Unattended runs: acknowledge alerts after this delay; such acks are labelled synthetic. */
   autoAck: z.strictObject({ after: duration }).optional(),
+  /** Where run folders and the run history go, relative to the working directory (default "reports"). */
   reportsDir: z.string().default("reports"),
   /** A folder of `<name>.hbs` files that replace bundled report templates of the same name in runs. */
   reportTemplates: z.string().min(1).optional(),
   history: historyConfig.prefault({}),
+  /** `gameday serve` and `gameday run --ui`: where the console listens, its token, its panels. */
   serve: serveConfig.prefault({}),
+  /** Gamedays `gameday serve` starts on a cron schedule. */
   schedules: z
     .array(scheduleConfig)
     .default([])
     .refine((list) => new Set(list.map((s) => s.name)).size === list.length, {
       message: "schedule names must be unique",
     }),
+  /** Where `gameday serve` posts failed runs, regressions and stakeholder updates. */
   notify: z.strictObject({ webhooks: z.array(webhookConfig).default([]) }).prefault({}),
   /**
    * Rollout files or folders (a folder: its *.ts and *.js files), relative to the config's folder,

@@ -6,7 +6,7 @@ import { sendAck } from "../../observe/ack.ts";
 import { DEFAULT_RECEIVER_LISTEN, type GamedayConfig } from "../../scenario/config.ts";
 import { type Command, flag, str } from "../command.ts";
 import { EnvironmentError, EXIT, UsageError } from "../exit-codes.ts";
-import { configFrom, DEFAULT_CONFIG } from "./scenarios.ts";
+import { configFrom, DEFAULT_CONFIG_HELP } from "./scenarios.ts";
 
 /**
  * The receiver when --receiver is not given: the one the run in progress (its run lock and resolved
@@ -40,7 +40,7 @@ Options:
                    reportsDir, or the environment of \`gameday env up\`, recorded; else
                    http://<receiver.listen> from the config, 127.0.0.1:9095 without one)
   --token T        bearer token when the receiver requires one (default: the config's)
-  --config F       the run's config (default ${DEFAULT_CONFIG} if present)`,
+  --config F       the run's config (default ${DEFAULT_CONFIG_HELP})`,
   options: {
     all: { type: "boolean" },
     by: { type: "string" },

@@ -10,7 +10,7 @@ import { stopRecorded } from "../../env/process.ts";
 import type { GamedayConfig } from "../../scenario/config.ts";
 import { type Command, str } from "../command.ts";
 import { EXIT, UsageError } from "../exit-codes.ts";
-import { configFrom, DEFAULT_CONFIG } from "./scenarios.ts";
+import { configFrom, DEFAULT_CONFIG, DEFAULT_CONFIG_HELP } from "./scenarios.ts";
 
 function unfinished(runDir: string): boolean {
   const journal = join(runDir, "journal.jsonl");
@@ -47,7 +47,8 @@ Without --run, every run in the reports folder that did not finish is cleaned up
 Options:
   --run ID     the run id (a folder name under the reports folder)
   --out DIR    reports folder (default: the config's reportsDir, "reports")
-  --config F   config used when the run folder has no resolved config (default ${DEFAULT_CONFIG})`,
+  --config F   config used when the run folder has no resolved config
+               (default ${DEFAULT_CONFIG_HELP})`,
   options: { run: { type: "string" }, out: { type: "string" }, config: { type: "string" } },
   async run(args) {
     const fallback = await configFrom(str(args, "config")).catch(() => undefined);

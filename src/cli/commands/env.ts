@@ -4,14 +4,14 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { environmentPidFile, provideEnvironment } from "../../env/environment.ts";
 import { alive, sleep, stopRecorded } from "../../env/process.ts";
 import { concreteListen } from "../../env/receiver-address.ts";
+import { ownModule } from "../../package/layout.ts";
 import { clearEnvState, ENV_STATE_FILE, readEnvState, STATE_DIR, writeEnvState } from "../../env/state.ts";
 import { type Command, str } from "../command.ts";
 import { EXIT, EnvironmentError, UsageError } from "../exit-codes.ts";
-import { configFrom, DEFAULT_CONFIG } from "./scenarios.ts";
+import { configFrom, DEFAULT_CONFIG, DEFAULT_CONFIG_HELP } from "./scenarios.ts";
 
 const ENV_DIR = join(STATE_DIR, "env");
 const HOLDER_LOG = join(ENV_DIR, "holder.log");
@@ -51,7 +51,7 @@ async function up(configFile: string | undefined): Promise<number> {
     return EXIT.ok;
   }
   mkdirSync(ENV_DIR, { recursive: true });
-  const main = fileURLToPath(new URL("../main.ts", import.meta.url));
+  const main = ownModule("cli/main.ts");
   // Only this start's part of the (appended) log holds its error.
   const logStart = existsSync(HOLDER_LOG) ? statSync(HOLDER_LOG).size : 0;
   const log = openSync(HOLDER_LOG, "a");
@@ -233,7 +233,7 @@ down    stops it; nothing is left running (also after a crashed holder)
 status  prints the endpoints of the environment that is up
 
 Options:
-  --config F   run config (default ${DEFAULT_CONFIG})`,
+  --config F   run config (default ${DEFAULT_CONFIG_HELP})`,
   options: { config: { type: "string" } },
   async run(args) {
     const [action] = args.positionals;

@@ -9,14 +9,15 @@ import { type Command, flag, type ParsedArgs, str } from "../command.ts";
 import { EXIT, UsageError } from "../exit-codes.ts";
 import { compareTable, pointsTable, scoreTable, seriesTable } from "../history-tables.ts";
 import { terminalWidth } from "../table.ts";
-import { configFrom, DEFAULT_CONFIG } from "./scenarios.ts";
+import { configFrom, DEFAULT_CONFIG_HELP } from "./scenarios.ts";
 
 const DEFAULT_SINCE = "30d";
 const DEFAULT_LAST = 20;
 
 const STORE_HELP = `  --store S       history store: a SQLite file or a postgres:// URL (default: the config's
                   history.url / history.path, else history.sqlite in its reports folder)
-  --config F      config for the store's location and the score settings (default ${DEFAULT_CONFIG})`;
+  --config F      config for the store's location and the score settings
+                  (default ${DEFAULT_CONFIG_HELP})`;
 
 /** Opens the store the flags and config name; the caller closes it. */
 async function storeFrom(args: ParsedArgs) {

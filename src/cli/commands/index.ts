@@ -4,6 +4,7 @@ import { cleanupCommand } from "./cleanup.ts";
 import { doctorCommand } from "./doctor.ts";
 import { envCommand } from "./env.ts";
 import { compareCommand, historyCommand } from "./history.ts";
+import { initCommand } from "./init.ts";
 import { prrCommand } from "./prr.ts";
 import { proxyCommand } from "./proxy.ts";
 import { keygenCommand, reportCommand, signCommand, verifyCommand } from "./reports.ts";
@@ -15,6 +16,7 @@ import { setupCommand } from "./setup.ts";
 
 // Getting started first: `gameday --help` lists commands in this order.
 export const commands: Command[] = [
+  initCommand,
   setupCommand,
   doctorCommand,
   listCommand,

@@ -10,7 +10,7 @@ import { HttpError, listenJson, sendJson } from "../../http/json-endpoint.ts";
 import { GATE_CHECKPOINT_PATH, gateCheckpoint, loadGateRollouts } from "../../rollout/gate-api.ts";
 import { type ParsedArgs, str } from "../command.ts";
 import { EXIT, UsageError } from "../exit-codes.ts";
-import { configFrom, DEFAULT_CONFIG } from "./scenarios.ts";
+import { configFrom, DEFAULT_CONFIG_HELP } from "./scenarios.ts";
 import { listenOptions } from "./serve.ts";
 
 export const ROLLOUT_SERVE_DEFAULT_LISTEN = "127.0.0.1:8091";
@@ -22,9 +22,9 @@ or SIGTERM (exit 0): POST ${GATE_CHECKPOINT_PATH} with {"gate","metrics",
 GET /healthz. Same rules as gameday serve's API: off loopback (--listen, default
 ${ROLLOUT_SERVE_DEFAULT_LISTEN}) it needs a token (--token, else $GAMEDAY_SERVE_TOKEN, else the
 config's serve.token) or exits 2; JSON bodies of at most 64 KiB. With a config
-(--config, or ${DEFAULT_CONFIG} when it exists) the rollouts' services and sources
-are checked against it. Exit 2 for a rollout that does not load, 3 when it cannot
-listen.`;
+(--config, or ${DEFAULT_CONFIG_HELP}) the rollouts'
+services and sources are checked against it. Exit 2 for a rollout that does not load, 3 when
+it cannot listen.`;
 
 /** Runs the server until a signal; the files are the positionals after "serve". */
 export async function rolloutServe(args: ParsedArgs): Promise<number> {

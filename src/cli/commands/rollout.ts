@@ -28,7 +28,7 @@ import { guardSignals } from "../run-signals.ts";
 import { table, type TableOptions, terminalWidth } from "../table.ts";
 import { VERSION } from "../version.ts";
 import { ROLLOUT_SERVE_HELP, rolloutServe } from "./rollout-serve.ts";
-import { configFrom, DEFAULT_CONFIG } from "./scenarios.ts";
+import { configFrom, DEFAULT_CONFIG, DEFAULT_CONFIG_HELP } from "./scenarios.ts";
 
 function planText(r: Rollout, profile: RolloutProfile, o: TableOptions = {}): string {
   const out: string[] = [];
@@ -193,7 +193,7 @@ serve     ${ROLLOUT_SERVE_HELP.split("\n").join("\n          ")}
 Options:
   --profile P   real (default) or ci: a day of rollout is 3 s, checkpoints at least 1 s apart,
                 PromQL windows at least 3 s
-  --config F    run config (default ${DEFAULT_CONFIG})
+  --config F    run config (default ${DEFAULT_CONFIG_HELP})
   --out DIR     reports folder (default: the config's reportsDir)
   --phase P     check: the phase to evaluate
   --from P      advance: start at this phase instead of where the state file says

@@ -17,11 +17,19 @@ import { configDirOf, consoleAddress, type RunConsole, startRunConsole } from ".
 import { checkedTemplatesDir } from "../templates-option.ts";
 import { terminalWidth } from "../table.ts";
 import { verdictTable } from "../verdict-table.ts";
-import { configFrom, DEFAULT_CONFIG, DEFAULT_SCENARIOS } from "./scenarios.ts";
+import {
+  configFrom,
+  DEFAULT_CONFIG,
+  DEFAULT_CONFIG_HELP,
+  DEFAULT_SCENARIOS,
+  defaultConfigFile,
+} from "./scenarios.ts";
 
-/** --config when it names another file than the gameday.config.ts `gameday ack` reads by itself. */
+/** --config when it names another file than the default config `gameday ack` reads by itself. */
 function nonDefaultConfig(file: string | undefined): string | undefined {
-  return file !== undefined && resolve(file) !== resolve(DEFAULT_CONFIG) ? file : undefined;
+  return file !== undefined && resolve(file) !== resolve(defaultConfigFile() ?? DEFAULT_CONFIG)
+    ? file
+    : undefined;
 }
 
 export const runCommand: Command = {
@@ -61,7 +69,8 @@ its holder lives and its endpoints answer (exit 3 if not), and leaves it running
 
 Options:
   --profile P     real (scale 1, default) or ci (every duration and time target × 1/30)
-  --config F      run config (default ${DEFAULT_CONFIG}); its provider brings the targets up
+  --config F      run config (default ${DEFAULT_CONFIG_HELP});
+                  its provider brings the targets up
   --out DIR       reports folder (default: the config's reportsDir, "reports")
   --templates DIR a folder of <name>.hbs files replacing the bundled report templates of
                   the same name (default: the config's reportTemplates, if set); names:

@@ -10,13 +10,32 @@ import { type Command, str } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { table, terminalWidth } from "../table.ts";
 
+/** The default config's name in messages (the first of DEFAULT_CONFIG_FILES). */
 export const DEFAULT_CONFIG = "gameday.config.ts";
+/**
+ * The names a config is looked up under, first existing wins. `.mts` because in a package whose
+ * package.json is not "type": "module" Node loads a `.ts` file as CommonJS, where `import` fails;
+ * `gameday init` writes gameday.config.mts there.
+ */
+export const DEFAULT_CONFIG_FILES = [
+  DEFAULT_CONFIG,
+  "gameday.config.mts",
+  "gameday.config.js",
+  "gameday.config.mjs",
+] as const;
+/** How help texts name the default config. */
+export const DEFAULT_CONFIG_HELP = "gameday.config.ts, .mts, .js or .mjs, the first present";
 export const DEFAULT_SCENARIOS = "scenarios";
 
-/** The config named by --config, or gameday.config.ts when present; undefined when there is none. */
+/** The default config file in the working directory, if there is one. */
+export function defaultConfigFile(): string | undefined {
+  return DEFAULT_CONFIG_FILES.find((f) => existsSync(f));
+}
+
+/** The config named by --config, or the default config file when present; undefined when there is none. */
 export async function configFrom(file: string | undefined): Promise<GamedayConfig | undefined> {
-  if (file !== undefined) return loadConfig(file);
-  return existsSync(DEFAULT_CONFIG) ? loadConfig(DEFAULT_CONFIG) : undefined;
+  const chosen = file ?? defaultConfigFile();
+  return chosen === undefined ? undefined : loadConfig(chosen);
 }
 
 export const listCommand: Command = {
@@ -66,7 +85,8 @@ PATH or in K6_BIN; the built-in engine before \`make setup\`) is valid, with a w
 stderr: \`gameday run\` would exit 3 for it before touching anything.
 
 Options:
-  --config F    run config to check target names against (default ${DEFAULT_CONFIG} if present)`,
+  --config F    run config to check target names against
+                (default ${DEFAULT_CONFIG_HELP})`,
   options: { config: { type: "string" } },
   async run(args) {
     const config = await configFrom(str(args, "config"));

@@ -16,7 +16,7 @@ import { startServeServer } from "../../serve/server.ts";
 import { type Command, type ParsedArgs, str } from "../command.ts";
 import { EXIT, UsageError } from "../exit-codes.ts";
 import { guardSignals } from "../run-signals.ts";
-import { configFrom, DEFAULT_CONFIG } from "./scenarios.ts";
+import { configFrom, DEFAULT_CONFIG, DEFAULT_CONFIG_HELP } from "./scenarios.ts";
 
 /** Skipped schedule fires, appended one JSON line each, next to the runs they would have made. */
 export const SCHEDULE_LOG = "schedule-log.jsonl";
@@ -159,7 +159,8 @@ Options:
                 127.0.0.1:8090); anywhere but loopback needs a token
   --token T     bearer token for the API (default: $GAMEDAY_SERVE_TOKEN, then serve.token);
                 the console asks for it once and keeps it for the browser tab
-  --config F    config with schedules, notify.webhooks, serve and rollouts (default ${DEFAULT_CONFIG});
+  --config F    config with schedules, notify.webhooks, serve and rollouts (default
+                ${DEFAULT_CONFIG_HELP});
                 the config's rollouts are what POST /api/v1/system/gate-checkpoint answers for
   --out DIR     reports folder (default: the config's reportsDir)
 
