@@ -16,6 +16,7 @@ export type {
 export type { GamedayConfig, GamedayConfigInput } from "./scenario/config.ts";
 export type { Verdict, Measurement } from "./evaluate/verdict.ts";
 export type { RunResult, ScenarioResult } from "./engine/result.ts";
-export { definePrr } from "./prr/index.ts";
+export { definePrr } from "./prr/schema.ts";
+export type { Prr, PrrInput } from "./prr/schema.ts";
 export { defineRollout, gate, trigger } from "./rollout/define.ts";
 export type { Rollout, RolloutInput } from "./rollout/schema.ts";
