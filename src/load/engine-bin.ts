@@ -3,10 +3,8 @@
 // (make setup links it there), the per-user bin `gameday setup` links into, then PATH.
 import { join } from "node:path";
 import { CHECKOUT_BIN, userBinDir } from "../tools/folders.ts";
-import { isExecutable, onPath } from "../tools/executable.ts";
+import { isExecutable } from "../tools/executable.ts";
 import { locateProgram } from "../tools/locate.ts";
-
-export { isExecutable, onPath };
 
 export const LOAD_ENGINE_NAME = "gameday-load";
 

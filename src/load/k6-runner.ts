@@ -6,7 +6,7 @@ import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { SampleStore } from "../measure/samples.ts";
 import type { K6Load } from "../scenario/schema.ts";
-import { isExecutable, onPath } from "./engine-bin.ts";
+import { isExecutable, onPath } from "../tools/executable.ts";
 import { type LoadRunOutcome, startLoadProcess } from "./load-process.ts";
 import { type IngestStats, K6Ingest } from "./ingest.ts";
 import { writeK6Config } from "./k6-options.ts";

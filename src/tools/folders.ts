@@ -1,13 +1,9 @@
-// Where gameday's tools live. The package's own folders are found from this module's place
-// (src/tools/ in a checkout, dist/tools/ in the installed package: two levels below the root either
-// way); the per-user cache is shared by every checkout and installed copy on the machine, so a tool
+// Where gameday's tools live. The package's own folders are at its root (src/package/layout.ts);
+// the per-user cache is shared by every checkout and installed copy on the machine, so a tool
 // is built once per version whichever of them asked first. scripts/setup.sh uses the same layout.
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-/** The package root: the checkout, or node_modules/gameday when installed. */
-export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+import { PACKAGE_ROOT } from "../package/layout.ts";
 
 /** The Go sources of the built-in load engine (shipped with the package). */
 export const LOAD_ENGINE_SOURCES = join(PACKAGE_ROOT, "load-engine");
