@@ -5,11 +5,50 @@ import { EnvironmentError } from "../cli/exit-codes.ts";
 import type { GamedayConfig } from "../scenario/config.ts";
 import type { Environment } from "./provider.ts";
 
+/**
+ * The testcontainers packages are optional peer dependencies: a team that never uses this provider
+ * does not install a Docker client, gRPC and ssh2 with gameday. Where they are missing, the error
+ * says how to add them.
+ */
+export const CONTAINER_PACKAGES = "testcontainers@12 @testcontainers/toxiproxy@12";
+
+class ContainerPackagesMissing extends Error {}
+
+async function containerModules() {
+  try {
+    const [core, toxiproxy] = await Promise.all([
+      import("testcontainers"),
+      import("@testcontainers/toxiproxy"),
+    ]);
+    return { ...core, ToxiProxyContainer: toxiproxy.ToxiProxyContainer };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw err;
+    throw new ContainerPackagesMissing(
+      `it needs the packages testcontainers and @testcontainers/toxiproxy, which gameday does not install itself: npm install -D ${CONTAINER_PACKAGES} (${(err as Error).message.split("\n")[0]})`,
+    );
+  }
+}
+
 export const TOXIPROXY_IMAGE = "ghcr.io/shopify/toxiproxy:2.12.0";
 export const REDIS_IMAGE = "redis:7.0";
 
-/** Whether a container runtime answers; the reason names what was looked for when none does. */
-export async function containerRuntime(): Promise<{ available: boolean; reason: string }> {
+/**
+ * Whether a container runtime answers; the reason names what was looked for when none does. Missing
+ * packages come first: they are what the user fixes first, on any machine.
+ */
+export async function containerRuntime(): Promise<{
+  available: boolean;
+  reason: string;
+  /** The testcontainers packages are not installed (the reason says how to add them). */
+  packagesMissing?: boolean;
+}> {
+  let modules: Awaited<ReturnType<typeof containerModules>>;
+  try {
+    modules = await containerModules();
+  } catch (err) {
+    if (!(err instanceof ContainerPackagesMissing)) throw err;
+    return { available: false, reason: err.message, packagesMissing: true };
+  }
   const socket =
     process.env.DOCKER_HOST ??
     (existsSync("/var/run/docker.sock") ? "unix:///var/run/docker.sock" : undefined);
@@ -20,8 +59,7 @@ export async function containerRuntime(): Promise<{ available: boolean; reason: 
     };
   }
   try {
-    const { getContainerRuntimeClient } = await import("testcontainers");
-    const client = await getContainerRuntimeClient();
+    const client = await modules.getContainerRuntimeClient();
     return { available: true, reason: `container runtime ${client.info.containerRuntime.host}` };
   } catch (err) {
     return {
@@ -34,9 +72,10 @@ export async function containerRuntime(): Promise<{ available: boolean; reason: 
 export async function startContainers(config: GamedayConfig, _o: { logDir: string }): Promise<Environment> {
   const rt = await containerRuntime();
   if (!rt.available)
-    throw new EnvironmentError(`provider "testcontainers": ${rt.reason}; use provider "local" instead`);
-  const { GenericContainer } = await import("testcontainers");
-  const { ToxiProxyContainer } = await import("@testcontainers/toxiproxy");
+    throw new EnvironmentError(
+      `provider "testcontainers": ${rt.reason}${rt.packagesMissing ? "" : '; use provider "local" instead'}`,
+    );
+  const { GenericContainer, ToxiProxyContainer } = await containerModules();
   const stops: Array<() => Promise<unknown>> = [];
   try {
     const resolved: GamedayConfig = structuredClone(config);

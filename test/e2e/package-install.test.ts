@@ -208,6 +208,24 @@ describe("the npm package", () => {
     };
     expect(result.verdict).toBe("PASS");
 
+    // The testcontainers packages are optional peers, not installed with gameday; the provider that
+    // needs them says how to add them, and nothing starts.
+    expect(existsSync(join(project, "node_modules/testcontainers"))).toBe(false);
+    writeFileSync(
+      join(project, "containers.config.mts"),
+      `import { defineConfig } from "gameday";\nexport default defineConfig({ provider: "testcontainers", services: [{ name: "app", url: "${url}" }], receiver: { listen: "127.0.0.1:0" } });\n`,
+    );
+    const containers = await gameday([
+      "run",
+      "scenarios",
+      "--profile",
+      "ci",
+      "--config",
+      "containers.config.mts",
+    ]);
+    expect(containers.code, containers.output).toBe(3);
+    expect(containers.stderr).toContain("npm install -D testcontainers@12 @testcontainers/toxiproxy@12");
+
     // The editor's view: the generated files against the installed package's declarations only
     // (no @types/node in this project, and lib checks on).
     const tsconfig = {

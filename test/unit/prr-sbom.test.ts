@@ -107,11 +107,13 @@ describe("sbom-current", () => {
   it("was red on the SBOM committed before make sbom: npm's --omit dev had dropped shared production packages", () => {
     const root = scratch((bom) => {
       bom.components = bom.components!.filter(
-        (c) => !["yaml", "@opentelemetry/api", "undici-types"].includes(c.name ?? ""),
+        // Production packages a dev dependency also reaches (undici-types was one until the
+        // testcontainers packages became optional peers, which made it dev-only).
+        (c) => !["yaml", "@opentelemetry/api", "debug"].includes(c.name ?? ""),
       );
     });
     const reason = sbomItem(root).reason;
-    for (const id of ["@opentelemetry/api@1.10.0", "undici-types@7.24.6", "yaml@2.9.1"])
+    for (const id of ["@opentelemetry/api@1.10.0", "debug@4.4.3", "yaml@2.9.1"])
       expect(reason).toContain(id);
   });
 
