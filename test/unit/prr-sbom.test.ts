@@ -113,8 +113,7 @@ describe("sbom-current", () => {
       );
     });
     const reason = sbomItem(root).reason;
-    for (const id of ["@opentelemetry/api@1.10.0", "debug@4.4.3", "yaml@2.9.1"])
-      expect(reason).toContain(id);
+    for (const id of ["@opentelemetry/api@1.10.0", "debug@4.4.3", "yaml@2.9.1"]) expect(reason).toContain(id);
   });
 
   it("is red with a reason when the lockfile is missing, or either file is not valid JSON", () => {
