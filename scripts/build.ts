@@ -50,9 +50,9 @@ for (const folder of ASSETS) {
   cpSync(join(root, "src", folder), to, { recursive: true });
 }
 // npm links the bin on install and makes it executable; a checkout running dist/ directly needs it too.
-const bin = join(dist, "cli", "main.js");
+const bin = join(dist, "cli", "bin.js");
 if (!existsSync(bin)) {
-  console.error("build: dist/cli/main.js is missing after tsc");
+  console.error("build: dist/cli/bin.js is missing after tsc");
   process.exit(1);
 }
 chmodSync(bin, 0o755);

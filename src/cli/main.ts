@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The `gameday` command: parses arguments, calls the library, maps errors to exit codes.
 import { StoreError } from "../history/sql-database.ts";
 import { ValidationError } from "../scenario/errors.ts";
@@ -96,7 +95,8 @@ function tolerateClosedOutput(): void {
     });
 }
 
-if (import.meta.main) {
+/** Runs the command line of this process; its exit code becomes the process's. */
+export function runCommandLine(): void {
   tolerateClosedOutput();
   main(process.argv.slice(2)).then(
     (code) => {
@@ -108,3 +108,6 @@ if (import.meta.main) {
     },
   );
 }
+
+// Run directly (bin/gameday, `node src/cli/main.ts`); the installed command enters through bin.ts.
+if (import.meta.main) runCommandLine();

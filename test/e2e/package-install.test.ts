@@ -130,6 +130,7 @@ describe("the npm package", () => {
       "dist/index.js",
       "dist/index.d.ts",
       "dist/cli/main.js",
+      "dist/cli/bin.js",
       "dist/scenario/define.d.ts",
       "dist/fixtures/ops-copilot/copilot.js",
       "dist/report/templates/report.html.hbs",
@@ -150,7 +151,7 @@ describe("the npm package", () => {
       bin: Record<string, string>;
     };
     expect(manifest.engines.node).toBe(">=22.18");
-    expect(manifest.bin.gameday).toBe("dist/cli/main.js");
+    expect(manifest.bin.gameday).toBe("dist/cli/bin.js");
   });
 
   it("installed from the tarball: init, validate, setup, doctor, a run, and the generated files type-check", async () => {
