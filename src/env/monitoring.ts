@@ -3,8 +3,9 @@
 // compressed `ci` run still sees its alerts. Configs are written as YAML into the data folder;
 // nothing outside it is touched.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { delimiter, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { stringify } from "yaml";
+import { onPath } from "../tools/executable.ts";
 import { type ManagedProcess, type StartOptions, startOnPort } from "./process.ts";
 
 export interface ScrapeTarget {
@@ -208,9 +209,9 @@ function logTail(file: string, lines = 6): string {
 function binary(envVar: string, candidates: string[]): string {
   const override = process.env[envVar];
   if (override) return override;
-  const dirs = (process.env.PATH ?? "").split(delimiter).filter(Boolean);
   for (const c of candidates) {
-    for (const d of dirs) if (existsSync(join(d, c))) return join(d, c);
+    const found = onPath(c);
+    if (found) return found;
   }
   throw new Error(
     `none of ${candidates.join(", ")} is on PATH (install Debian's prometheus packages or set ${envVar})`,

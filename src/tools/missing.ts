@@ -34,23 +34,20 @@ export function remedyFor(tool: Tool, o: { goFound: boolean }): string {
  * (gameday setup)": tools that one command gets are named together, apt-get packages in one line.
  */
 export function describeMissing(missing: readonly MissingTool[]): string {
-  const byRemedy = new Map<string, string[]>();
   const apt = /^((?:sudo )?apt-get install -y) (.+)$/;
+  // One entry per remedy; apt-get lines for single packages merge into one line for all of them.
+  const byRemedy = new Map<string, { tools: string[]; packages: Set<string> }>();
   for (const m of missing) {
     const a = apt.exec(m.remedy);
-    // apt-get lines for single packages merge into one line for all of them.
     const key = a ? a[1]! : m.remedy;
-    byRemedy.set(key, [...(byRemedy.get(key) ?? []), m.tool]);
-  }
-  const aptPackages = new Map<string, string[]>();
-  for (const m of missing) {
-    const a = apt.exec(m.remedy);
-    if (a) aptPackages.set(a[1]!, [...(aptPackages.get(a[1]!) ?? []), ...a[2]!.split(" ")]);
+    const entry = byRemedy.get(key) ?? { tools: [], packages: new Set<string>() };
+    entry.tools.push(m.tool);
+    for (const pkg of a ? a[2]!.split(" ") : []) entry.packages.add(pkg);
+    byRemedy.set(key, entry);
   }
   return [...byRemedy]
-    .map(([key, tools]) => {
-      const packages = aptPackages.get(key);
-      const remedy = packages ? `${key} ${[...new Set(packages)].join(" ")}` : key;
+    .map(([key, { tools, packages }]) => {
+      const remedy = packages.size ? `${key} ${[...packages].join(" ")}` : key;
       return `${tools.join(", ")} (${remedy})`;
     })
     .join("; ");

@@ -13,7 +13,7 @@ import { readToolVersion, type VersionReading } from "../../tools/tool-version.t
 import { type Command, flag, str } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { table, terminalWidth } from "../table.ts";
-import { configFrom, DEFAULT_SCENARIOS } from "./scenarios.ts";
+import { configFrom, DEFAULT_SCENARIOS, defaultConfigFile } from "./scenarios.ts";
 
 interface ScenarioLoads {
   /** Undefined when no scenario was read. */
@@ -121,7 +121,7 @@ Options:
     );
 
     const configLine = config
-      ? `config: ${configFile ?? "the default config file"} (provider ${config.provider})`
+      ? `config: ${configFile ?? defaultConfigFile()} (provider ${config.provider})`
       : "config: none (no --config, no default config file): nothing is required; what the reference stack needs is recommended";
     console.log(configLine);
     console.log(scenarios.note);

@@ -14,7 +14,7 @@ import {
   pinnedBuildPath,
 } from "../../tools/go-tool-setup.ts";
 import { locateTool } from "../../tools/locate.ts";
-import { describeMissing, type MissingTool } from "../../tools/missing.ts";
+import { describeMissing, type MissingTool, remedyFor } from "../../tools/missing.ts";
 import { NODE_MINIMUM, nodeSupported } from "../../tools/node-runtime.ts";
 import { readPinnedVersions } from "../../tools/pinned-versions.ts";
 import { toolNeeds } from "../../tools/needs.ts";
@@ -108,13 +108,8 @@ function checkGoTool(
   const cached = pinnedBuildPath(tool, o);
   const built = cached !== undefined && isExecutable(cached);
   say(`${tool.name} missing${built ? ` (built in the cache, not linked: ${cached})` : ""}`);
-  missing.push({
-    tool: tool.name,
-    remedy:
-      o.go || built
-        ? "gameday setup"
-        : `install ${GO_REQUIREMENT}, then gameday setup (or set ${tool.envVar})`,
-  });
+  // A build already in the cache needs no Go: setup only links it.
+  missing.push({ tool: tool.name, remedy: remedyFor(tool, { goFound: o.go !== undefined || built }) });
 }
 
 function debianPackage(tool: Tool): string {
